@@ -1,0 +1,243 @@
+// Package config is the YAML schema of scim2ldap: the structs an admin
+// fills in, their defaults, and validation that names the YAML path of every
+// mistake together with its fix.
+//
+// A commented, working example is examples/openldap.yaml. Every string value
+// may use ${VAR} or ${VAR:-default}; secrets can also be read from files
+// (ldap.bindPasswordFile, server.auth.tokenFile).
+package config
+
+import "time"
+
+// Fields tagged secret:"true" hold credentials. Error messages name their
+// YAML path but never quote their value, since errors end up in logs.
+
+// Config is the whole file.
+type Config struct {
+	// Directory names the preset that fills in defaults for the kind of
+	// directory server: "openldap" (default) or "generic" (no defaults
+	// beyond the generic ones; every users.* field must be set).
+	Directory string `yaml:"directory"`
+	// Server is the SCIM (HTTP) side.
+	Server Server `yaml:"server"`
+	// LDAP is the connection to the directory.
+	LDAP LDAP `yaml:"ldap"`
+	// Users maps SCIM Users onto directory entries.
+	Users Users `yaml:"users"`
+	// Groups maps SCIM Groups onto directory entries.
+	Groups Groups `yaml:"groups"`
+	// Log configures logging.
+	Log Log `yaml:"log"`
+}
+
+// Server is the HTTP listener that SCIM clients talk to.
+type Server struct {
+	// Listen is host:port, e.g. "0.0.0.0:8443". Default "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// BasePath is where the SCIM 2.0 front is mounted. Default "/scim/v2".
+	// Clients put it in their base URL: https://host:port/scim/v2/
+	BasePath string `yaml:"basePath"`
+	// BodyLimit caps a request body ("4MiB", "512KiB", or bytes).
+	// Larger bodies get 413. Default 4MiB.
+	BodyLimit ByteSize `yaml:"bodyLimit"`
+	// MaxResults is the largest page a list request returns (count is
+	// capped to it) and what /ServiceProviderConfig advertises. Default 100.
+	MaxResults int `yaml:"maxResults"`
+	// TLS, when certFile and keyFile are set, serves HTTPS.
+	TLS ServerTLS `yaml:"tls"`
+	// Auth is how SCIM clients authenticate. At least one method must be
+	// configured, or none: true chosen explicitly.
+	Auth Auth `yaml:"auth"`
+}
+
+// ServerTLS is the certificate the SCIM listener presents.
+type ServerTLS struct {
+	// CertFile is a PEM certificate chain.
+	CertFile string `yaml:"certFile"`
+	// KeyFile is the PEM private key for CertFile.
+	KeyFile string `yaml:"keyFile"`
+}
+
+// Auth lists the accepted credentials; a request passes with any one.
+type Auth struct {
+	// BearerTokens are accepted as "Authorization: Bearer <token>" and also
+	// as the bare token (Okta's "HTTP Header" auth sends the value alone).
+	BearerTokens []string `yaml:"bearerTokens" secret:"true"`
+	// TokenFile holds more tokens, one per line (blank lines and lines
+	// starting with # are ignored). Read at start-up.
+	TokenFile string `yaml:"tokenFile"`
+	// Basic lists HTTP Basic credentials.
+	Basic []BasicUser `yaml:"basic"`
+	// None turns authentication off. It must be chosen explicitly and
+	// cannot be combined with the other methods.
+	None bool `yaml:"none"`
+}
+
+// BasicUser is one HTTP Basic credential.
+type BasicUser struct {
+	// Username is compared exactly.
+	Username string `yaml:"username"`
+	// Password in clear (prefer ${ENV}), or
+	Password string `yaml:"password" secret:"true"`
+	// PasswordHash, a bcrypt hash ("$2a$…", "$2b$…", "$2y$…").
+	PasswordHash string `yaml:"passwordHash" secret:"true"`
+}
+
+// LDAP is how the bridge reaches the directory.
+type LDAP struct {
+	// URLs are tried in order; the first that answers is used, the next
+	// ones take over when it fails. ldap:// or ldaps://.
+	URLs []string `yaml:"urls"`
+	// BindDN is the service account.
+	BindDN string `yaml:"bindDN"`
+	// BindPassword is its password (prefer ${ENV}).
+	BindPassword string `yaml:"bindPassword" secret:"true"`
+	// BindPasswordFile is read instead of BindPassword when set; one
+	// trailing newline is removed.
+	BindPasswordFile string `yaml:"bindPasswordFile"`
+	// StartTLS upgrades ldap:// connections before binding.
+	StartTLS bool `yaml:"startTLS"`
+	// CAFile is a PEM bundle to verify the directory's certificate
+	// (ldaps:// or StartTLS). Default: the system roots.
+	CAFile string `yaml:"caFile"`
+	// ServerName overrides the name checked in the directory's certificate.
+	ServerName string `yaml:"serverName"`
+	// InsecureSkipVerify skips certificate verification. For tests only.
+	InsecureSkipVerify bool `yaml:"insecureSkipVerify"`
+	// DialTimeout bounds connecting (TCP and TLS) to one URL. Default 5s.
+	DialTimeout time.Duration `yaml:"dialTimeout"`
+	// RequestTimeout bounds one LDAP operation. Default 30s.
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// PoolSize is how many bound connections are kept open. Default 4.
+	PoolSize int `yaml:"poolSize"`
+}
+
+// Users maps SCIM Users to directory entries.
+type Users struct {
+	// BaseDN is searched (whole subtree) for users.
+	BaseDN string `yaml:"baseDN"`
+	// CreateDN is the container new users are created in. Default BaseDN.
+	CreateDN string `yaml:"createDN"`
+	// Filter selects user entries below BaseDN, e.g. "(objectClass=inetOrgPerson)".
+	// Default: an objectClass filter on the last of ObjectClasses.
+	Filter string `yaml:"filter"`
+	// ObjectClasses are written on create.
+	ObjectClasses []string `yaml:"objectClasses"`
+	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>.
+	RDNAttribute string `yaml:"rdnAttribute"`
+	// IDAttribute holds the immutable SCIM id. Default "entryUUID".
+	IDAttribute string `yaml:"idAttribute"`
+	// UserNameAttribute holds userName. Default RDNAttribute.
+	UserNameAttribute string `yaml:"userNameAttribute"`
+	// Attributes maps SCIM attributes to LDAP attributes.
+	Attributes []AttributeMapping `yaml:"attributes"`
+	// Password says where and how a SCIM password is written.
+	Password Password `yaml:"password"`
+	// Deactivation says what active:false does to the entry.
+	Deactivation Deactivation `yaml:"deactivation"`
+}
+
+// AttributeMapping is one SCIM attribute ↔ LDAP attribute pair.
+//
+// Examples:
+//
+//	attributes:
+//	  - scim: name.givenName              # a sub-attribute
+//	    ldap: givenName
+//	  - scim: emails[type eq "work"].value  # one typed value of a multi-valued attribute
+//	    ldap: mail
+//	  - scim: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
+//	    ldap: departmentNumber
+//	  - ldap: cn                          # derived: written from a template, never read back
+//	    template: "{name.givenName} {name.familyName}"
+//	  - scim: name.familyName
+//	    ldap: sn
+//	    default: "{userName}"             # used when the client sends no familyName
+type AttributeMapping struct {
+	// SCIM is the SCIM attribute path. Empty for a derived attribute.
+	SCIM string `yaml:"scim"`
+	// LDAP is the directory attribute.
+	LDAP string `yaml:"ldap"`
+	// Template builds the LDAP value from SCIM values ({path} placeholders).
+	// Set either SCIM or Template.
+	Template string `yaml:"template"`
+	// Default is a template written when the SCIM value is absent or
+	// empty, or when Template renders empty (for attributes the object
+	// class requires).
+	Default string `yaml:"default"`
+	// Type is the SCIM type of an attribute of a custom extension schema
+	// (core and enterprise attributes have theirs): "string" (default),
+	// "boolean" or "integer". Okta sends custom flags as JSON booleans.
+	Type string `yaml:"type"`
+}
+
+// Password says how a SCIM password reaches the directory.
+type Password struct {
+	// Attribute holds the password. Default "userPassword". Set to "-" to
+	// ignore passwords sent by clients.
+	Attribute string `yaml:"attribute"`
+	// Method is "exop" (RFC 3062 Password Modify: the server hashes it;
+	// default for openldap) or "attribute" (the value is written to
+	// Attribute as sent; only for servers that hash on write).
+	Method string `yaml:"method"`
+}
+
+// Deactivation says how active:false is stored.
+type Deactivation struct {
+	// Strategy is "attribute" (set Attribute to InactiveValue; remove it,
+	// or set ActiveValue, on reactivation) or "none" (active is always true
+	// and active:false is refused). Default for openldap: attribute
+	// pwdAccountLockedTime = 000001010000Z (ppolicy's administrative lock).
+	Strategy string `yaml:"strategy"`
+	// Attribute is the LDAP attribute the strategy writes.
+	Attribute string `yaml:"attribute"`
+	// InactiveValue marks a deactivated user.
+	InactiveValue string `yaml:"inactiveValue"`
+	// ActiveValue is written on reactivation; empty removes the attribute.
+	ActiveValue string `yaml:"activeValue"`
+}
+
+// Groups maps SCIM Groups to directory entries.
+type Groups struct {
+	// BaseDN is searched (whole subtree) for groups.
+	BaseDN string `yaml:"baseDN"`
+	// CreateDN is the container new groups are created in. Default BaseDN.
+	CreateDN string `yaml:"createDN"`
+	// Filter selects group entries below BaseDN. Default: an objectClass
+	// filter on the model's structural class.
+	Filter string `yaml:"filter"`
+	// Model is the group schema: "groupOfNames" (default), "groupOfUniqueNames",
+	// "posixGroup" or "activeDirectory".
+	Model string `yaml:"model"`
+	// ObjectClasses are written on create. Default from Model.
+	ObjectClasses []string `yaml:"objectClasses"`
+	// RDNAttribute names the entry: <rdnAttribute>=<displayName>. Default "cn".
+	RDNAttribute string `yaml:"rdnAttribute"`
+	// IDAttribute holds the immutable SCIM id. Default "entryUUID".
+	IDAttribute string `yaml:"idAttribute"`
+	// DisplayNameAttribute holds displayName. Default RDNAttribute.
+	DisplayNameAttribute string `yaml:"displayNameAttribute"`
+	// MemberAttribute holds the members. Default from Model
+	// (member, uniqueMember, memberUid).
+	MemberAttribute string `yaml:"memberAttribute"`
+	// EmptyMember is the placeholder DN kept in a groupOfNames or
+	// groupOfUniqueNames group that has no members, since their schema
+	// requires one. It is never shown as a SCIM member. Default: the empty
+	// DN "" is not allowed by every server, so the default is
+	// "cn=nobody" (an entry that need not exist).
+	EmptyMember string `yaml:"emptyMember"`
+	// Attributes maps further SCIM group attributes (e.g. description).
+	Attributes []AttributeMapping `yaml:"attributes"`
+}
+
+// Enabled reports whether SCIM Groups are served: leaving groups.baseDN
+// empty turns them off.
+func (g Groups) Enabled() bool { return g.BaseDN != "" }
+
+// Log configures the process log.
+type Log struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is "text" (default) or "json".
+	Format string `yaml:"format"`
+}

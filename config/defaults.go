@@ -1,0 +1,122 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ApplyDefaults fills in every setting left empty. It is idempotent, and
+// leaves values it does not recognise for Validate to report.
+func (c *Config) ApplyDefaults() {
+	setDefault(&c.Directory, DirectoryOpenLDAP)
+	c.Server.applyDefaults()
+	c.LDAP.applyDefaults()
+	c.Users.applyDefaults(c.Directory)
+	c.Groups.applyDefaults()
+	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Log.Format, "text")
+}
+
+func (s *Server) applyDefaults() {
+	setDefault(&s.Listen, "127.0.0.1:8080")
+	s.BasePath = normaliseBasePath(s.BasePath)
+	if s.BodyLimit == 0 {
+		s.BodyLimit = 4 << 20
+	}
+	if s.MaxResults == 0 {
+		s.MaxResults = 100
+	}
+}
+
+// normaliseBasePath turns "scim/v2/" into "/scim/v2", so that handlers can
+// append "/Users". The root stays "/".
+func normaliseBasePath(p string) string {
+	if p == "" {
+		return "/scim/v2"
+	}
+	return "/" + strings.Trim(p, "/")
+}
+
+func (l *LDAP) applyDefaults() {
+	if l.DialTimeout == 0 {
+		l.DialTimeout = 5 * time.Second
+	}
+	if l.RequestTimeout == 0 {
+		l.RequestTimeout = 30 * time.Second
+	}
+	if l.PoolSize == 0 {
+		l.PoolSize = 4
+	}
+}
+
+func (u *Users) applyDefaults(directory string) {
+	if directory == DirectoryOpenLDAP {
+		setDefault(&u.RDNAttribute, "uid")
+		if len(u.ObjectClasses) == 0 {
+			u.ObjectClasses = []string{"top", "person", "organizationalPerson", "inetOrgPerson"}
+		}
+	}
+	setDefault(&u.CreateDN, u.BaseDN)
+	setDefault(&u.IDAttribute, "entryUUID")
+	setDefault(&u.UserNameAttribute, u.RDNAttribute)
+	if len(u.ObjectClasses) > 0 {
+		setDefault(&u.Filter, objectClassFilter(u.ObjectClasses[len(u.ObjectClasses)-1]))
+	}
+	setDefault(&u.Password.Attribute, "userPassword")
+	switch directory {
+	case DirectoryOpenLDAP:
+		setDefault(&u.Password.Method, PasswordExop)
+	case DirectoryGeneric:
+		setDefault(&u.Password.Method, PasswordAttribute)
+	}
+	u.Deactivation.applyDefaults(directory)
+}
+
+func (d *Deactivation) applyDefaults(directory string) {
+	// An attribute without a strategy says what the admin wants.
+	if d.Strategy == "" && d.Attribute != "" {
+		d.Strategy = DeactivateAttribute
+	}
+	switch directory {
+	case DirectoryOpenLDAP:
+		if d.Strategy == "" {
+			d.Strategy = DeactivateAttribute
+			// ppolicy's administrative lock: the account cannot bind
+			// until the attribute is removed.
+			setDefault(&d.Attribute, "pwdAccountLockedTime")
+			setDefault(&d.InactiveValue, "000001010000Z")
+		}
+	case DirectoryGeneric:
+		setDefault(&d.Strategy, DeactivateNone)
+	}
+}
+
+func (g *Groups) applyDefaults() {
+	setDefault(&g.Model, GroupOfNames)
+	model, known := groupModels[g.Model]
+	if known {
+		if len(g.ObjectClasses) == 0 {
+			g.ObjectClasses = append([]string(nil), model.objectClasses...)
+		}
+		setDefault(&g.MemberAttribute, model.memberAttribute)
+		setDefault(&g.Filter, objectClassFilter(model.structuralClass))
+		if model.needsMember {
+			setDefault(&g.EmptyMember, "cn=nobody")
+		}
+	}
+	setDefault(&g.RDNAttribute, "cn")
+	setDefault(&g.DisplayNameAttribute, g.RDNAttribute)
+	setDefault(&g.IDAttribute, "entryUUID")
+	setDefault(&g.CreateDN, g.BaseDN)
+}
+
+func objectClassFilter(class string) string {
+	return fmt.Sprintf("(objectClass=%s)", class)
+}
+
+func setDefault(field *string, value string) {
+	if *field == "" {
+		*field = value
+	}
+}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+)
+
+func (s *Server) check(p *problems) {
+	if host, port, err := net.SplitHostPort(s.Listen); err != nil {
+		p.add("server.listen", "%q is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface", s.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		p.add("server.listen", "port %q is not a number from 1 to 65535; write e.g. %s", port, net.JoinHostPort(host, "8080"))
+	}
+	s.checkBasePath(p)
+	if s.BodyLimit <= 0 {
+		p.add("server.bodyLimit", "must be more than 0; write e.g. 4MiB")
+	}
+	if s.MaxResults < 1 || s.MaxResults > 10000 {
+		p.add("server.maxResults", "%d is out of range; use 1 to 10000", s.MaxResults)
+	}
+	s.TLS.check(p)
+	s.Auth.check(p)
+}
+
+func (s *Server) checkBasePath(p *problems) {
+	bp := s.BasePath
+	switch {
+	case !strings.HasPrefix(bp, "/"):
+		p.add("server.basePath", `%q must start with "/"; write e.g. /scim/v2`, bp)
+	case strings.ContainsAny(bp, "?#% \t"):
+		p.add("server.basePath", "%q must be a plain URL path without query, fragment, spaces or %%-escapes; write e.g. /scim/v2", bp)
+	case bp != "/" && path.Clean(bp) != bp:
+		p.add("server.basePath", "%q is not a clean path; write %s", bp, path.Clean(bp))
+	}
+	for _, resource := range []string{"/Users", "/Groups"} {
+		if trimmed, ok := cutSuffixFold(bp, resource); ok {
+			p.add("server.basePath", "%q ends in %s, but the base path must be the SCIM root, e.g. /scim/v2; write %s and clients add %s themselves",
+				bp, resource, nonEmpty(trimmed, "/"), resource)
+		}
+	}
+}
+
+func (t *ServerTLS) check(p *problems) {
+	switch {
+	case t.CertFile != "" && t.KeyFile == "":
+		p.add("server.tls.keyFile", "missing while server.tls.certFile is set; set the PEM private key file, or remove certFile to serve plain HTTP")
+	case t.CertFile == "" && t.KeyFile != "":
+		p.add("server.tls.certFile", "missing while server.tls.keyFile is set; set the PEM certificate file, or remove keyFile to serve plain HTTP")
+	}
+	checkFile(p, "server.tls.certFile", t.CertFile)
+	checkFile(p, "server.tls.keyFile", t.KeyFile)
+}
+
+// check never quotes tokens or passwords: they are secrets.
+func (a *Auth) check(p *problems) {
+	hasOther := len(a.BearerTokens) > 0 || a.TokenFile != "" || len(a.Basic) > 0
+	switch {
+	case a.None && hasOther:
+		p.add("server.auth.none", "true cannot be combined with other methods; remove none: true, or remove bearerTokens, tokenFile and basic")
+	case !a.None && !hasOther:
+		p.add("server.auth", "no authentication configured; set server.auth.bearerTokens, server.auth.tokenFile or server.auth.basic, "+
+			"or set server.auth.none: true to accept every request")
+	}
+	for i, token := range a.BearerTokens {
+		path := fmt.Sprintf("server.auth.bearerTokens[%d]", i)
+		switch {
+		case token == "":
+			p.add(path, "empty token (an unset ${VAR}?); remove the entry or give the variable a value")
+		case strings.ContainsAny(token, " \t\r\n"):
+			p.add(path, "the token contains spaces or line breaks, which clients cannot send; remove them")
+		}
+	}
+	seen := map[string]int{}
+	for i, u := range a.Basic {
+		u.check(p, fmt.Sprintf("server.auth.basic[%d]", i))
+		if first, dup := seen[u.Username]; dup && u.Username != "" {
+			p.add(fmt.Sprintf("server.auth.basic[%d].username", i), "%q is already listed as server.auth.basic[%d]; remove one", u.Username, first)
+		} else {
+			seen[u.Username] = i
+		}
+	}
+}
+
+func (u *BasicUser) check(p *problems, path string) {
+	switch {
+	case u.Username == "":
+		p.add(path+".username", "missing; set the user name the SCIM client sends")
+	case strings.Contains(u.Username, ":"):
+		p.add(path+".username", `%q contains ":", which HTTP Basic uses as the separator; choose a name without it`, u.Username)
+	}
+	switch {
+	case u.Password != "" && u.PasswordHash != "":
+		p.add(path, "set exactly one of password or passwordHash, not both")
+	case u.Password == "" && u.PasswordHash == "":
+		p.add(path, "set exactly one of password (prefer ${VAR}) or passwordHash (a bcrypt hash)")
+	case u.PasswordHash != "" && !isBcrypt(u.PasswordHash):
+		p.add(path+".passwordHash", "not a bcrypt hash; it must start with $2a$, $2b$ or $2y$ and be 60 characters long "+
+			"(create one with: htpasswd -nB user | cut -d: -f2)")
+	}
+}
+
+func isBcrypt(h string) bool {
+	return len(h) == 60 && (strings.HasPrefix(h, "$2a$") || strings.HasPrefix(h, "$2b$") || strings.HasPrefix(h, "$2y$"))
+}
+
+func cutSuffixFold(s, suffix string) (string, bool) {
+	if len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix) {
+		return s[:len(s)-len(suffix)], true
+	}
+	return s, false
+}
+
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
