@@ -1,0 +1,215 @@
+package ldapstore
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// conn is one pooled connection, bound as the service account.
+type conn struct {
+	l      *ldap.Conn
+	url    string
+	reused bool // came out of the pool rather than dialled for this checkout
+	broken bool // a context ended an operation by closing the connection
+}
+
+// run executes fn on the connection, bounded by ctx: go-ldap's synchronous
+// calls take no context, so when ctx ends first the connection is closed,
+// which makes the pending call return at once. The connection is then
+// useless and is discarded on put.
+func (c *conn) run(ctx context.Context, fn func(*ldap.Conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { c.l.Close() })
+	err := fn(c.l)
+	if !stop() {
+		c.broken = true
+		if err != nil {
+			// The error is the close we caused; report why we closed.
+			return ctx.Err()
+		}
+	}
+	return err
+}
+
+// pool hands out at most size connections. slots holds exactly size tokens:
+// a live connection or nil (an empty slot that the taker fills by dialling),
+// so a checkout waits only when every connection is busy, and dialling
+// happens lazily, outside any lock.
+type pool struct {
+	st    *Store
+	slots chan *conn
+	done  chan struct{}
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func newPool(st *Store) *pool {
+	p := &pool{st: st, slots: make(chan *conn, st.opts.PoolSize), done: make(chan struct{})}
+	for range st.opts.PoolSize {
+		p.slots <- nil
+	}
+	return p
+}
+
+// get checks out a connection, dialling one if the slot is empty or its
+// connection died while idle. fresh forces a new connection (the retry after
+// a pooled connection turned out stale: its siblings probably are too).
+func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
+	var c *conn
+	select {
+	case <-p.done:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case c = <-p.slots:
+	case <-p.done:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free connection: %w", ctx.Err())
+	}
+	if c != nil && (fresh || c.l.IsClosing()) {
+		c.l.Close()
+		c = nil
+	}
+	if c != nil {
+		c.reused = true
+		return c, nil
+	}
+	l, url, err := p.st.dial(ctx, true)
+	if err != nil {
+		p.put(nil, nil)
+		return nil, err
+	}
+	return &conn{l: l, url: url}, nil
+}
+
+// put returns a connection (or an empty slot) to the pool. A connection
+// that was cut by a context, is closing, or whose operation failed with
+// anything but an LDAP result from the server (network, timeout, decoding)
+// is suspect and dropped; its slot is refilled by the next checkout.
+func (p *pool) put(c *conn, opErr error) {
+	if c != nil && (c.broken || c.l.IsClosing() || (opErr != nil && Code(opErr) == 0)) {
+		c.l.Close()
+		c = nil
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		if c != nil {
+			c.l.Close()
+		}
+		return
+	}
+	p.slots <- c // never blocks: tokens never exceed cap(slots)
+	p.mu.Unlock()
+}
+
+// close stops new checkouts and closes idle connections; connections in use
+// are closed when they come back.
+func (p *pool) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.done)
+	var idle []*conn
+drain: // non-blocking: a checkout racing with close may hold a token
+	for {
+		select {
+		case c := <-p.slots:
+			if c != nil {
+				idle = append(idle, c)
+			}
+		default:
+			break drain
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range idle {
+		c.l.Close()
+	}
+}
+
+// dial connects to the first URL that works, trying them in order, each
+// bounded by DialTimeout (and ctx). With bind, the connection is bound as
+// the service account. The error lists every URL's cause.
+func (s *Store) dial(ctx context.Context, bind bool) (*ldap.Conn, string, error) {
+	de := &dialError{}
+	for i, srv := range s.servers {
+		l, err := s.dialOne(ctx, srv, bind)
+		if err == nil {
+			if i > 0 {
+				s.log.Warn("ldap: connected to a fallback URL", "url", srv.url, "failed", len(de.causes))
+			}
+			return l, srv.url, nil
+		}
+		s.log.Warn("ldap: connection failed", "url", srv.url, "err", err)
+		de.causes = append(de.causes, &urlError{url: srv.url, err: err})
+		if ctx.Err() != nil {
+			if !errors.Is(err, ctx.Err()) {
+				de.last = ctx.Err()
+			}
+			break
+		}
+	}
+	return nil, "", de
+}
+
+func (s *Store) dialOne(ctx context.Context, srv server, bind bool) (l *ldap.Conn, err error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.opts.DialTimeout)
+	defer cancel()
+	defer func() {
+		if err != nil && parent.Err() == nil && ctx.Err() != nil {
+			err = fmt.Errorf("no connection within DialTimeout %s: %w", s.opts.DialTimeout, err)
+		}
+	}()
+	var nc net.Conn
+	nd := &net.Dialer{}
+	if srv.tls {
+		nc, err = (&tls.Dialer{NetDialer: nd, Config: srv.tlsc}).DialContext(ctx, "tcp", srv.addr)
+	} else {
+		nc, err = nd.DialContext(ctx, "tcp", srv.addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.wrapConn != nil {
+		nc = s.wrapConn(nc)
+	}
+	l = ldap.NewConn(nc, srv.tls)
+	l.Start()
+	l.SetTimeout(s.opts.RequestTimeout)
+	c := &conn{l: l}
+	err = c.run(ctx, func(l *ldap.Conn) error {
+		if s.opts.StartTLS {
+			if err := l.StartTLS(srv.tlsc); err != nil {
+				return wrapErr("starttls", "", err)
+			}
+		}
+		if bind && s.opts.BindDN != "" {
+			return wrapErr("bind", s.opts.BindDN, l.Bind(s.opts.BindDN, s.opts.BindPassword))
+		}
+		return nil
+	})
+	if err == nil && c.broken {
+		err = errors.New("connection closed while dialling")
+	}
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}

@@ -1,0 +1,241 @@
+package ldapstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// permissiveModifyOID is the Microsoft Permissive Modify control: adding a
+// value that exists or deleting an attribute that does not succeed instead
+// of failing with 20 or 16. OpenLDAP honours it without advertising it.
+const permissiveModifyOID = "1.2.840.113556.1.4.1413"
+
+// Store talks to one directory (with failover URLs) through a pool of
+// connections bound as the service account. It is safe for concurrent use.
+type Store struct {
+	opts    Options
+	servers []server
+	log     *slog.Logger
+	pool    *pool
+
+	wrapConn func(net.Conn) net.Conn // test hook: wraps every dialled connection
+}
+
+// Open validates opts and prepares the pool. It does not contact the
+// directory: connections are dialled on first use, so the bridge can start
+// while the directory is down and recovers by itself when it is back. Use
+// Ping to check reachability.
+func Open(opts Options) (*Store, error) {
+	o, servers, err := opts.normalize()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{opts: o, servers: servers, log: o.Logger}
+	s.pool = newPool(s)
+	if o.InsecureSkipVerify {
+		s.log.Warn("ldap: TLS certificate verification is disabled (InsecureSkipVerify)")
+	}
+	return s, nil
+}
+
+// Close closes idle connections and makes further operations fail with
+// ErrClosed; connections in use are closed when their operation ends.
+func (s *Store) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// ChangeOp is the kind of a Change.
+type ChangeOp int
+
+const (
+	ChangeAdd     ChangeOp = iota // add Values (at least one)
+	ChangeDelete                  // delete Values; no Values deletes the attribute
+	ChangeReplace                 // replace with Values; no Values removes the attribute
+)
+
+// Change is one modification of a Modify.
+type Change struct {
+	Op     ChangeOp
+	Attr   string
+	Values []string
+}
+
+// exec runs a write (or any non-retryable operation) on a pooled connection.
+// Writes are never retried: a write whose reply was lost may have been
+// applied.
+func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+	c, err := s.pool.get(ctx, false)
+	if err != nil {
+		return wrapErr(op, dn, err)
+	}
+	err = c.run(ctx, fn)
+	s.pool.put(c, err)
+	return wrapErr(op, dn, err)
+}
+
+// read runs a read. If it fails as unavailable on a connection that had
+// been sitting in the pool (the server restarted, a firewall dropped it), it
+// is retried once on a freshly dialled connection. fn must start from
+// scratch each time it is called.
+func (s *Store) read(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+	fresh := false
+	for {
+		c, err := s.pool.get(ctx, fresh)
+		if err != nil {
+			return wrapErr(op, dn, err)
+		}
+		err = c.run(ctx, fn)
+		s.pool.put(c, err)
+		if err != nil && c.reused && !fresh && ctx.Err() == nil && IsUnavailable(err) {
+			s.log.Debug("ldap: pooled connection failed, retrying on a fresh one", "op", op, "url", c.url, "err", err)
+			fresh = true
+			continue
+		}
+		return wrapErr(op, dn, err)
+	}
+}
+
+// Ping checks that the directory answers: it gets a pooled connection
+// (dialling and binding if needed) and reads the root DSE. Bounded by ctx,
+// DialTimeout and RequestTimeout.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read(ctx, "ping", "", func(l *ldap.Conn) error {
+		_, err := l.Search(rootDSERequest([]string{"1.1"}))
+		return err
+	})
+}
+
+// RootDSE returns the root DSE with all user and operational attributes
+// (supportedControl, supportedExtension, namingContexts, vendorName, …).
+func (s *Store) RootDSE(ctx context.Context) (*Entry, error) {
+	var e *Entry
+	err := s.read(ctx, "search", "(root DSE)", func(l *ldap.Conn) error {
+		res, err := l.Search(rootDSERequest([]string{"*", "+"}))
+		if err != nil {
+			return err
+		}
+		if len(res.Entries) != 1 {
+			return fmt.Errorf("root DSE: %d entries", len(res.Entries))
+		}
+		e = toEntry(res.Entries[0])
+		return nil
+	})
+	return e, err
+}
+
+// The root DSE is read without the paged-results control, which some
+// servers refuse on it.
+func rootDSERequest(attrs []string) *ldap.SearchRequest {
+	return ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", attrs, nil)
+}
+
+// Add creates an entry. attrs maps attribute names to values (each with
+// at least one value); the request lists them sorted, for reproducibility.
+func (s *Store) Add(ctx context.Context, dn string, attrs map[string][]string) error {
+	names := make([]string, 0, len(attrs))
+	for name, vals := range attrs {
+		if err := ValidateAttributeName(name); err != nil {
+			return wrapErr("add", dn, err)
+		}
+		if len(vals) == 0 {
+			return wrapErr("add", dn, fmt.Errorf("attribute %s has no values", name))
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	req := ldap.NewAddRequest(dn, nil)
+	for _, name := range names {
+		req.Attribute(name, attrs[name])
+	}
+	return s.exec(ctx, "add", dn, func(l *ldap.Conn) error { return l.Add(req) })
+}
+
+// Modify applies changes in one LDAP modify (atomic on the server). No
+// changes means no request.
+func (s *Store) Modify(ctx context.Context, dn string, changes []Change) error {
+	return s.modify(ctx, "modify", dn, changes, nil)
+}
+
+// ModifyPermissive is Modify with the Permissive Modify control, so adding a
+// value that is already there and deleting an attribute that is not both
+// succeed (OpenLDAP; deleting an absent value of a present attribute still
+// fails with 16). The control is sent non-critical: a server that does not
+// know it performs a plain modify, which fails safely (nothing applied).
+func (s *Store) ModifyPermissive(ctx context.Context, dn string, changes []Change) error {
+	return s.modify(ctx, "modify", dn, changes, []ldap.Control{ldap.NewControlString(permissiveModifyOID, false, "")})
+}
+
+func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, controls []ldap.Control) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	req := ldap.NewModifyRequest(dn, controls)
+	for _, c := range changes {
+		if err := ValidateAttributeName(c.Attr); err != nil {
+			return wrapErr(op, dn, err)
+		}
+		switch c.Op {
+		case ChangeAdd:
+			if len(c.Values) == 0 {
+				return wrapErr(op, dn, fmt.Errorf("add to %s without values", c.Attr))
+			}
+			req.Add(c.Attr, c.Values)
+		case ChangeDelete:
+			req.Delete(c.Attr, c.Values)
+		case ChangeReplace:
+			req.Replace(c.Attr, c.Values)
+		default:
+			return wrapErr(op, dn, fmt.Errorf("unknown change op %d on %s", c.Op, c.Attr))
+		}
+	}
+	return s.exec(ctx, op, dn, func(l *ldap.Conn) error { return l.Modify(req) })
+}
+
+// Rename changes the RDN of dn to rdnAttr=rdnValue (escaped here) under the
+// same parent, deleting the old RDN value, and returns the new DN.
+func (s *Store) Rename(ctx context.Context, dn, rdnAttr, rdnValue string) (string, error) {
+	if err := ValidateAttributeName(rdnAttr); err != nil {
+		return "", wrapErr("rename", dn, err)
+	}
+	parent, err := ParentDN(dn)
+	if err != nil {
+		return "", wrapErr("rename", dn, err)
+	}
+	rdn := ChildDN(rdnAttr, rdnValue, "")
+	req := ldap.NewModifyDNRequest(dn, rdn, true, "")
+	if err := s.exec(ctx, "rename", dn, func(l *ldap.Conn) error { return l.ModifyDN(req) }); err != nil {
+		return "", err
+	}
+	return ChildDN(rdnAttr, rdnValue, parent), nil
+}
+
+// Delete removes a leaf entry.
+func (s *Store) Delete(ctx context.Context, dn string) error {
+	req := ldap.NewDelRequest(dn, nil)
+	return s.exec(ctx, "delete", dn, func(l *ldap.Conn) error { return l.Del(req) })
+}
+
+// Bind checks dn's password with a simple bind on a fresh connection that is
+// closed afterwards (pooled connections stay bound as the service account).
+// A wrong password counts towards the server's lockout policy; use
+// PasswordMatches to compare without that side effect. An empty password is
+// rejected locally: the server would treat it as an anonymous bind and
+// report success.
+func (s *Store) Bind(ctx context.Context, dn, password string) error {
+	if password == "" {
+		return wrapErr("bind", dn, ErrEmptyPassword)
+	}
+	l, _, err := s.dial(ctx, false)
+	if err != nil {
+		return wrapErr("bind", dn, err)
+	}
+	defer l.Close()
+	c := &conn{l: l}
+	return wrapErr("bind", dn, c.run(ctx, func(l *ldap.Conn) error { return l.Bind(dn, password) }))
+}
