@@ -1,0 +1,177 @@
+package testldap
+
+import (
+	"net"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Start starts an instance for a test and stops it in tb.Cleanup. It never
+// skips: a directory that cannot start fails the run loudly, with the cause
+// and the fix. (To share one instance across a package, use StartProcess
+// and Stop in TestMain.)
+func Start(tb testing.TB, opts ...Options) *Server {
+	tb.Helper()
+	var o Options
+	switch len(opts) {
+	case 0:
+	case 1:
+		o = opts[0]
+	default:
+		tb.Fatalf("testldap.Start: at most one Options, got %d", len(opts))
+	}
+	s, err := StartProcess(o)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			tb.Errorf("%v", err)
+		}
+	})
+	return s
+}
+
+func dial(url string) (*ldap.Conn, error) {
+	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}))
+	if err != nil {
+		return nil, err
+	}
+	c.SetTimeout(30 * time.Second)
+	return c, nil
+}
+
+// ping is the readiness check: an anonymous rootDSE read proves slapd has
+// loaded its config and serves requests, not just that the port is open.
+func ping(url string) error {
+	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetTimeout(time.Second)
+	_, err = c.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+		0, 0, false, "(objectClass=*)", []string{"namingContexts"}, nil))
+	return err
+}
+
+// admin opens a fresh connection per call: helpers then keep working across
+// Kill/Restart and never share state between parallel tests.
+func (s *Server) admin(tb testing.TB) *ldap.Conn {
+	tb.Helper()
+	c, err := dial(s.URL)
+	if err == nil {
+		if err = c.Bind(s.BindDN, s.BindPassword); err != nil {
+			c.Close()
+		}
+	}
+	if err != nil {
+		tb.Fatalf("testldap: admin bind to %s: %v", s.URL, err)
+	}
+	return c
+}
+
+// Entry reads one entry as admin: attribute names lower-cased, nil if it
+// does not exist. With no attrs it returns all user attributes; operational
+// ones (entryUUID, memberOf, pwdAccountLockedTime, modifyTimestamp, "+")
+// come back when named.
+func (s *Server) Entry(tb testing.TB, dn string, attrs ...string) map[string][]string {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	res, err := c.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+		0, 0, false, "(objectClass=*)", attrs, nil))
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+		return nil
+	}
+	if err != nil {
+		tb.Fatalf("testldap: read %s: %v", dn, err)
+	}
+	if len(res.Entries) == 0 {
+		return nil
+	}
+	return attrMap(res.Entries[0])
+}
+
+// Search is a subtree search as admin (no size limit): DN -> attributes,
+// names lower-cased as in Entry.
+func (s *Server) Search(tb testing.TB, base, filter string, attrs ...string) map[string]map[string][]string {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	res, err := c.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, filter, attrs, nil))
+	if err != nil {
+		tb.Fatalf("testldap: search %s %s: %v", base, filter, err)
+	}
+	out := make(map[string]map[string][]string, len(res.Entries))
+	for _, e := range res.Entries {
+		out[e.DN] = attrMap(e)
+	}
+	return out
+}
+
+func attrMap(e *ldap.Entry) map[string][]string {
+	m := make(map[string][]string, len(e.Attributes))
+	for _, a := range e.Attributes {
+		k := strings.ToLower(a.Name)
+		m[k] = append(m[k], a.Values...)
+	}
+	return m
+}
+
+// CanBind tries a simple bind on a fresh connection; nil means success.
+// A wrong password and a locked account both give result code 49: test with
+// ldap.IsErrorWithCode(err, 49), or without go-ldap for "Result Code 49" in
+// err.Error().
+func (s *Server) CanBind(dn, password string) error {
+	c, err := dial(s.URL)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Bind(dn, password)
+}
+
+// MustAdd adds an entry as admin or fails the test.
+func (s *Server) MustAdd(tb testing.TB, dn string, attrs map[string][]string) {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	req := ldap.NewAddRequest(dn, nil)
+	for _, k := range sortedKeys(attrs) {
+		req.Attribute(k, attrs[k])
+	}
+	if err := c.Add(req); err != nil {
+		tb.Fatalf("testldap: add %s: %v", dn, err)
+	}
+}
+
+// MustModify replaces attributes as admin or fails the test; an empty value
+// list deletes the attribute (LDAP replace semantics).
+func (s *Server) MustModify(tb testing.TB, dn string, replace map[string][]string) {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	req := ldap.NewModifyRequest(dn, nil)
+	for _, k := range sortedKeys(replace) {
+		req.Replace(k, replace[k])
+	}
+	if err := c.Modify(req); err != nil {
+		tb.Fatalf("testldap: modify %s: %v", dn, err)
+	}
+}
+
+// sortedKeys keeps requests deterministic, so failures reproduce.
+func sortedKeys(m map[string][]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,53 @@
+//go:build linux
+
+package testldap
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// sysProcAttr puts slapd in its own process group, so a Ctrl-C at the
+// terminal goes only to the Go program (which can then Stop in order), and
+// asks the kernel to SIGKILL slapd when the Go program dies without
+// stopping it (test timeout, os.Exit, kill -9): no orphan keeps a port. mdb
+// survives SIGKILL; dbnosync only risks data on a machine crash.
+// Pdeathsig fires when the starting OS thread exits; Go only ends threads of
+// goroutines that exit while locked (runtime.LockOSThread), so don't start
+// servers from such a goroutine.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// reapOrphans removes temp dirs left by test processes that died without
+// Stop (Pdeathsig already killed their slapd; the kill here is a backstop),
+// so they do not pile up in TMPDIR. Best effort: dirs of a live owner, or
+// ones we may not remove, are left alone.
+func reapOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempGlob+"*"))
+	for _, d := range dirs {
+		if !alive(readPid(filepath.Join(d, "owner.pid"))) {
+			if pid := readPid(filepath.Join(d, "slapd.pid")); alive(pid) {
+				cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+				if bytes.Contains(cmdline, []byte(filepath.Join(d, "slapd.conf"))) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			_ = os.RemoveAll(d)
+		}
+	}
+}
+
+func alive(pid int) bool {
+	if pid < 0 {
+		return true
+	}
+	if pid == 0 {
+		return false
+	}
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
+}
