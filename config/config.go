@@ -226,6 +226,22 @@ type Groups struct {
 	// DN "" is not allowed by every server, so the default is
 	// "cn=nobody" (an entry that need not exist).
 	EmptyMember string `yaml:"emptyMember"`
+	// MemberOfAttribute is the user attribute that lists a user's groups
+	// (the memberof overlay's memberOf), read to fill a user's "groups"
+	// without a search per user. Default "memberOf" for the DN-based
+	// models; empty means the bridge searches the groups instead (always
+	// so for posixGroup).
+	MemberOfAttribute string `yaml:"memberOfAttribute"`
+	// MembershipCleanup says who removes a deleted user from its groups
+	// and follows a renamed user: "directory" (referential integrity, e.g.
+	// OpenLDAP's refint overlay; default for DN-based models) or "bridge"
+	// (the bridge searches the groups and updates them; default and the
+	// only choice for posixGroup, whose memberUid no overlay follows).
+	MembershipCleanup string `yaml:"membershipCleanup"`
+	// GIDNumberMin is the lowest gidNumber given to a new posixGroup; a new
+	// group gets one more than the highest gidNumber below baseDN, and at
+	// least this. Default 10000.
+	GIDNumberMin int `yaml:"gidNumberMin"`
 	// Attributes maps further SCIM group attributes (e.g. description).
 	Attributes []AttributeMapping `yaml:"attributes"`
 }

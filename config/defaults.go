@@ -105,6 +105,15 @@ func (g *Groups) applyDefaults() {
 			setDefault(&g.EmptyMember, "cn=nobody")
 		}
 	}
+	if g.Model == PosixGroup {
+		setDefault(&g.MembershipCleanup, "bridge")
+		if g.GIDNumberMin == 0 {
+			g.GIDNumberMin = 10000
+		}
+	} else if known {
+		setDefault(&g.MemberOfAttribute, "memberOf")
+	}
+	setDefault(&g.MembershipCleanup, "directory")
 	setDefault(&g.RDNAttribute, "cn")
 	setDefault(&g.DisplayNameAttribute, g.RDNAttribute)
 	setDefault(&g.IDAttribute, "entryUUID")

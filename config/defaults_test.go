@@ -40,6 +40,8 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			DisplayNameAttribute: "cn",
 			MemberAttribute:      "member",
 			EmptyMember:          "cn=nobody",
+			MemberOfAttribute:    "memberOf",
+			MembershipCleanup:    "directory",
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}

@@ -198,6 +198,8 @@ func TestLoadFull(t *testing.T) {
 			DisplayNameAttribute: "description",
 			MemberAttribute:      "uniqueMember",
 			EmptyMember:          "cn=empty,dc=example,dc=com",
+			MemberOfAttribute:    "memberOf",
+			MembershipCleanup:    "directory",
 			Attributes:           []AttributeMapping{{SCIM: "externalId", LDAP: "businessCategory"}},
 		},
 		Log: Log{Level: "debug", Format: "json"},

@@ -74,6 +74,21 @@ func (g *Groups) checkModel(p *problems, model groupModel) {
 			model.structuralClass, g.Model)
 	}
 	checkAttribute(p, "groups.memberAttribute", g.MemberAttribute, "the attribute holding the members", model.memberAttribute)
+	checkOneOf(p, "groups.membershipCleanup", g.MembershipCleanup, "directory", "bridge")
+	if g.Model == PosixGroup {
+		if g.MembershipCleanup == "directory" {
+			p.add("groups.membershipCleanup", "no directory overlay follows memberUid; use bridge (or remove the key)")
+		}
+		if g.MemberOfAttribute != "" {
+			p.add("groups.memberOfAttribute", "posixGroup members are uids, not DNs, so no memberOf attribute lists them; remove it")
+		}
+		if g.GIDNumberMin < 1 {
+			p.add("groups.gidNumberMin", "%d is out of range; use a positive number, e.g. 10000", g.GIDNumberMin)
+		}
+	}
+	if g.MemberOfAttribute != "" {
+		checkAttribute(p, "groups.memberOfAttribute", g.MemberOfAttribute, "the user attribute listing group DNs", "memberOf")
+	}
 	switch {
 	case model.needsMember && g.EmptyMember == "":
 		p.add("groups.emptyMember", "missing; %s requires a member, so set a placeholder DN, e.g. cn=nobody", g.Model)

@@ -1,0 +1,32 @@
+package connector
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+)
+
+// auditLog writes one line per directory write: operation, DN, the names of
+// the attributes changed (never values: passwords ride along), the SCIM
+// client and the result.
+type auditLog struct{ log *slog.Logger }
+
+func (a *auditLog) write(ctx context.Context, op, dn string, attrs []string, err error) {
+	if a == nil || a.log == nil {
+		return
+	}
+	sorted := append([]string(nil), attrs...)
+	sort.Strings(sorted)
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	a.log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", clientName(ctx), "result", result)
+}
+
+// writeIf logs only when the operation was actually sent.
+func (a *auditLog) writeIf(ctx context.Context, sent bool, op, dn string, attrs []string, err error) {
+	if sent {
+		a.write(ctx, op, dn, attrs, err)
+	}
+}

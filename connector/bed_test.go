@@ -1,0 +1,240 @@
+package connector_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// exampleToken is the demo default of examples/openldap.yaml.
+const exampleToken = "demo-token-change-me"
+
+// bed is one private slapd plus the bridge in front of it, configured from
+// examples/openldap.yaml, so the tests also prove the shipped example works.
+type bed struct {
+	t    *testing.T
+	dir  *testldap.Server
+	http *httptest.Server
+	base string
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newBed(t *testing.T, tweak ...func(*config.Config)) *bed {
+	t.Helper()
+	dir := testldap.Start(t)
+	cfg, err := config.Load("../examples/openldap.yaml")
+	if err != nil {
+		t.Fatalf("examples/openldap.yaml: %v", err)
+	}
+	cfg.LDAP.URLs = []string{dir.URL}
+	for _, f := range tweak {
+		f(cfg)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	store, err := ldapstore.Open(ldapstore.Options{
+		URLs: cfg.LDAP.URLs, BindDN: cfg.LDAP.BindDN, BindPassword: cfg.LDAP.BindPassword,
+		DialTimeout: cfg.LDAP.DialTimeout, RequestTimeout: cfg.LDAP.RequestTimeout, PoolSize: cfg.LDAP.PoolSize, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := connector.New(cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	b := &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bridge log:\n%s", logs.String())
+		}
+	})
+	return b
+}
+
+// resp is an answer with its JSON decoded.
+type resp struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]interface{}
+}
+
+// do sends a request the way Okta does: bearer token, SCIM content types.
+// Extra headers come as "Name: value" strings; "Authorization: " with no
+// value removes the header.
+func (b *bed) do(method, path, body string, headers ...string) resp {
+	b.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, b.base+path, rd)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+exampleToken)
+	req.Header.Set("Accept", "application/scim+json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		if v = strings.TrimSpace(v); v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
+	if len(raw) > 0 {
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&r.body); err != nil {
+			b.t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", method, path, err, raw)
+		}
+	}
+	return r
+}
+
+// want fails the test unless the status matches; SCIM bodies must always
+// come as application/scim+json.
+func (r resp) want(t *testing.T, status int) resp {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.raw)
+	}
+	if len(r.raw) > 0 && !strings.HasPrefix(r.header.Get("Content-Type"), "application/scim+json") {
+		t.Fatalf("Content-Type %q, want application/scim+json", r.header.Get("Content-Type"))
+	}
+	return r
+}
+
+// wantError checks a SCIM Error body.
+func (r resp) wantError(t *testing.T, status int, scimType string) resp {
+	t.Helper()
+	r.want(t, status)
+	if got := str(r.body, "status"); got != itoa(status) {
+		t.Errorf("error status %q, want %q (a string)", got, itoa(status))
+	}
+	if str(r.body, "detail") == "" {
+		t.Errorf("error without detail: %s", r.raw)
+	}
+	if !hasSchema(r.body, "urn:ietf:params:scim:api:messages:2.0:Error") {
+		t.Errorf("error without the Error schema: %s", r.raw)
+	}
+	if got := str(r.body, "scimType"); got != scimType {
+		t.Errorf("scimType %q, want %q; body %s", got, scimType, r.raw)
+	}
+	return r
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// get walks a decoded JSON document: "name.givenName", "emails.0.value",
+// "Resources.0.id".
+func get(m interface{}, path string) interface{} {
+	cur := m
+	for _, part := range strings.Split(path, ".") {
+		switch c := cur.(type) {
+		case map[string]interface{}:
+			cur = c[part]
+		case []interface{}:
+			i := 0
+			if err := json.Unmarshal([]byte(part), &i); err != nil || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func str(m interface{}, path string) string {
+	switch v := get(m, path).(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	}
+	return ""
+}
+
+func hasSchema(m map[string]interface{}, urn string) bool {
+	list, _ := m["schemas"].([]interface{})
+	for _, s := range list {
+		if s == urn {
+			return true
+		}
+	}
+	return false
+}
+
+// entry reads a user entry by uid from the directory itself.
+func (b *bed) entry(uid string, attrs ...string) map[string][]string {
+	b.t.Helper()
+	return b.dir.Entry(b.t, "uid="+uid+","+b.dir.PeopleDN, attrs...)
+}
+
+// create posts a user and returns its id.
+func (b *bed) create(body string) string {
+	b.t.Helper()
+	r := b.do("POST", "/Users", body).want(b.t, http.StatusCreated)
+	id := str(r.body, "id")
+	if id == "" {
+		b.t.Fatalf("created user has no id: %s", r.raw)
+	}
+	return id
+}
+
+// userBody is Okta cloud's create body for one user.
+func userBody(userName, given, family, password string) string {
+	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName +
+		`","name":{"givenName":"` + given + `","familyName":"` + family + `"},"emails":[{"primary":true,"value":"` + userName +
+		`","type":"work"}],"displayName":"` + given + ` ` + family + `","locale":"en-US","externalId":"00u` + given +
+		`","groups":[],"password":"` + password + `","active":true}`
+}

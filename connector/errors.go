@@ -1,0 +1,74 @@
+package connector
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/elimity-com/scim/errors"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// The library answers 500 with err.Error() as detail for anything but a bare
+// errors.ScimError value, which would leak LDAP text and DNs to the client;
+// so every handler error goes through here and becomes a bare ScimError.
+
+func scimErr(status int, scimType errors.ScimType, detail string) errors.ScimError {
+	return errors.ScimError{Status: status, ScimType: scimType, Detail: detail}
+}
+
+func badValue(detail string) errors.ScimError {
+	return scimErr(http.StatusBadRequest, errors.ScimTypeInvalidValue, detail)
+}
+
+func notFound(kind, id string) errors.ScimError {
+	return scimErr(http.StatusNotFound, "", fmt.Sprintf("%s %q not found", kind, id))
+}
+
+func conflict(detail string) errors.ScimError {
+	return scimErr(http.StatusConflict, errors.ScimTypeUniqueness, detail)
+}
+
+// ldapToSCIM is the one place where LDAP result codes become SCIM errors.
+// The detail tells the client what went wrong in SCIM terms; the LDAP
+// diagnostic (which names DNs and schema) goes only to the log.
+var ldapToSCIM = map[int]errors.ScimError{
+	ldapstore.CodeNoSuchObject:             scimErr(http.StatusNotFound, "", "The resource does not exist (any more)."),
+	ldapstore.CodeEntryAlreadyExists:       conflict("A resource with this name already exists."),
+	ldapstore.CodeAttributeOrValueExists:   conflict("The value already exists."),
+	ldapstore.CodeConstraintViolation:      badValue("The directory rejected a value (constraint violation, e.g. password policy)."),
+	ldapstore.CodeObjectClassViolation:     badValue("The directory rejected the entry: a required attribute is missing or an attribute is not allowed."),
+	ldapstore.CodeInvalidAttributeSyntax:   badValue("The directory rejected a value: wrong syntax for the attribute."),
+	ldapstore.CodeUndefinedAttributeType:   badValue("The directory does not know an attribute the mapping writes."),
+	ldapstore.CodeNamingViolation:          badValue("The directory rejected the entry name."),
+	ldapstore.CodeInvalidDNSyntax:          badValue("The directory rejected the entry name."),
+	ldapstore.CodeNotAllowedOnRDN:          badValue("The value is part of the entry name and cannot be removed."),
+	ldapstore.CodeInsufficientAccessRights: scimErr(http.StatusForbidden, "", "The bridge's directory account may not do this; grant it write access."),
+	ldapstore.CodeUnwillingToPerform:       badValue("The directory refused the operation."),
+	ldapstore.CodeSizeLimitExceeded:        scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	ldapstore.CodeAdminLimitExceeded:       scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+}
+
+// toSCIM converts any handler error into a bare ScimError and logs what the
+// client is not told.
+func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se errors.ScimError
+	if stderrors.As(err, &se) {
+		return se
+	}
+	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
+		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)
+		return e
+	}
+	if ldapstore.IsUnavailable(err) {
+		log.ErrorContext(ctx, "directory unavailable", "op", op, "err", err)
+		return scimErr(http.StatusInternalServerError, "", "The directory is not reachable; try again later.")
+	}
+	log.ErrorContext(ctx, "request failed", "op", op, "err", err)
+	return scimErr(http.StatusInternalServerError, "", "Internal error; see the bridge's log.")
+}

@@ -1,0 +1,381 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/elimity-com/scim"
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// groups implements the SCIM Group resource. Membership changes are sent as
+// LDAP add/delete of single member values; the member list is read whole
+// only where SCIM asks for it (GET with members, PUT, replace of members).
+type groups struct {
+	dirType
+	cfg   config.Groups
+	users *users
+	// byDN: the member attribute holds user DNs; otherwise (posixGroup)
+	// it holds the user's uid.
+	byDN bool
+}
+
+// memberUIDAttr is the user attribute a posixGroup's memberUid holds.
+const memberUIDAttr = "uid"
+
+func (g *groups) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	res, err := g.create(r.Context(), map[string]interface{}(attrs))
+	return res, toSCIM(r.Context(), g.log, "create group", err)
+}
+
+func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.Resource, error) {
+	name := strings.TrimSpace(fmt.Sprint(lookupFold(doc, "displayName")))
+	if lookupFold(doc, "displayName") == nil || name == "" {
+		return scim.Resource{}, badValue("displayName is required")
+	}
+	if taken, err := g.nameTaken(ctx, g.cfg.DisplayNameAttribute, name); err != nil {
+		return scim.Resource{}, err
+	} else if taken {
+		return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
+	}
+	ids, err := memberIDs(lookupFold(doc, "members"))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	values, err := g.resolve(ctx, ids)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	entry := map[string][]string{"objectClass": g.cfg.ObjectClasses}
+	for attr, vals := range g.m.toLDAP(doc) {
+		if len(vals) > 0 {
+			entry[attr] = vals
+		}
+	}
+	entry[g.cfg.DisplayNameAttribute] = []string{name}
+	switch {
+	case len(values) > 0:
+		entry[g.cfg.MemberAttribute] = values
+	case g.cfg.EmptyMember != "":
+		entry[g.cfg.MemberAttribute] = []string{g.cfg.EmptyMember}
+	}
+	if g.cfg.Model == config.PosixGroup {
+		gid, err := g.nextGID(ctx)
+		if err != nil {
+			return scim.Resource{}, err
+		}
+		entry["gidNumber"] = []string{strconv.Itoa(gid)}
+	}
+	rdn := name
+	if !strings.EqualFold(g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute) {
+		if v := entry[g.cfg.RDNAttribute]; len(v) > 0 {
+			rdn = v[0]
+		}
+	}
+	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
+	err = g.store.Add(ctx, dn, entry)
+	g.audit.write(ctx, "add", dn, keys(entry), err)
+	if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+		return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
+	}
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return g.read(ctx, dn, projection{})
+}
+
+// nextGID gives a new posixGroup one more than the highest gidNumber in the
+// groups subtree (at least gidNumberMin). Two bridges creating groups at the
+// same instant can pick the same number; posixGroup does not forbid it and
+// the clash is visible in the directory.
+func (g *groups) nextGID(ctx context.Context) (int, error) {
+	es, err := g.store.Search(ctx, ldapstore.SearchRequest{
+		BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Present("gidNumber"), Attributes: []string{"gidNumber"},
+	})
+	if err != nil {
+		return 0, err
+	}
+	next := g.cfg.GIDNumberMin
+	for _, e := range es {
+		if n, err := strconv.Atoi(e.First("gidNumber")); err == nil && n >= next {
+			next = n + 1
+		}
+	}
+	return next, nil
+}
+
+func (g *groups) Get(r *http.Request, id string) (scim.Resource, error) {
+	ctx := r.Context()
+	proj := parseProjection(r.URL.Query())
+	e, err := g.findByID(ctx, id, g.ldapAttributes(proj))
+	if err != nil {
+		return scim.Resource{}, toSCIM(ctx, g.log, "get group", err)
+	}
+	res, err := g.resource(ctx, e, proj)
+	return res, toSCIM(ctx, g.log, "get group", err)
+}
+
+func (g *groups) read(ctx context.Context, dn string, proj projection) (scim.Resource, error) {
+	e, err := g.readDN(ctx, dn, g.ldapAttributes(proj))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return g.resource(ctx, e, proj)
+}
+
+func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
+	ctx := r.Context()
+	proj := parseProjection(r.URL.Query())
+	entries, total, err := g.list(ctx, g.ldapAttributes(proj), params)
+	if err != nil {
+		return scim.Page{}, toSCIM(ctx, g.log, "list groups", err)
+	}
+	page := scim.Page{TotalResults: total, Resources: make([]scim.Resource, 0, len(entries))}
+	for _, e := range entries {
+		res, err := g.resource(ctx, e, proj)
+		if err != nil {
+			return scim.Page{}, toSCIM(ctx, g.log, "list groups", err)
+		}
+		page.Resources = append(page.Resources, res)
+	}
+	return page, nil
+}
+
+// ldapAttributes: the member attribute is requested only when the client
+// wants members, so excludedAttributes=members costs nothing on a group of
+// any size.
+func (g *groups) ldapAttributes(p projection) []string {
+	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, attrCreated, attrModified}
+	if p.wants("members") {
+		attrs = append(attrs, g.cfg.MemberAttribute)
+	}
+	return append(attrs, g.mappedAttributes(p)...)
+}
+
+func (g *groups) document(e *ldapstore.Entry) map[string]interface{} {
+	doc := map[string]interface{}{"displayName": e.First(g.cfg.DisplayNameAttribute)}
+	g.m.fromLDAP(e.Get, doc)
+	return doc
+}
+
+func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p projection) (scim.Resource, error) {
+	doc := g.document(e)
+	if p.wants("members") {
+		members, err := g.members(ctx, e.Get(g.cfg.MemberAttribute))
+		if err != nil {
+			return scim.Resource{}, err
+		}
+		doc["members"] = members
+	}
+	p.apply(doc)
+	return scim.Resource{ID: e.First(g.idAttr), Attributes: doc, Meta: meta(e)}, nil
+}
+
+func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	ctx := r.Context()
+	e, err := g.findByID(ctx, id, g.ldapAttributes(projection{}))
+	if err != nil {
+		return scim.Resource{}, toSCIM(ctx, g.log, "replace group", err)
+	}
+	doc := map[string]interface{}(attrs)
+	ids, err := memberIDs(lookupFold(doc, "members"))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	delta := &memberDelta{}
+	delta.replaceWith(ids)
+	res, err := g.update(ctx, e, doc, delta)
+	return res, toSCIM(ctx, g.log, "replace group", err)
+}
+
+func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim.Resource, error) {
+	ctx := r.Context()
+	ops, err := parsePatchBody(rawBody(ctx))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	// Members are not read here: a membership PATCH on a large group
+	// must not cost a read of every member.
+	e, err := g.findByID(ctx, id, g.ldapAttributes(projection{exclude: map[string]bool{"members": true}}))
+	if err != nil {
+		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
+	}
+	doc := g.document(e)
+	delta := &memberDelta{}
+	var rest []patchOp
+	for i, op := range ops {
+		handled, err := delta.apply(op)
+		if err != nil {
+			return scim.Resource{}, toSCIM(ctx, g.log, "patch group", fmt.Errorf("Operations[%d]: %w", i, err))
+		}
+		if !handled {
+			rest = append(rest, op)
+		}
+	}
+	if err := applyPatch(doc, rest, map[string]bool{}, g.urns); err != nil {
+		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
+	}
+	if _, err := g.update(ctx, e, doc, delta); err != nil {
+		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
+	}
+	// Entra prefers 204 for group PATCH, Okta accepts it: an empty result
+	// makes the library answer 204 without reading the members back.
+	return scim.Resource{}, nil
+}
+
+// update renames the group when displayName changed, then sends one modify
+// with the mapped attributes and the membership delta.
+func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta) (scim.Resource, error) {
+	dn := e.DN
+	name, _ := lookupFold(doc, "displayName").(string)
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return scim.Resource{}, badValue("displayName must not be empty")
+	}
+	var changes []ldapstore.Change
+	if current := e.First(g.cfg.DisplayNameAttribute); name != current {
+		if !strings.EqualFold(name, current) {
+			taken, err := g.nameTaken(ctx, g.cfg.DisplayNameAttribute, name)
+			if err != nil {
+				return scim.Resource{}, err
+			}
+			if taken {
+				return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
+			}
+		}
+		if strings.EqualFold(g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute) {
+			newDN, err := g.store.Rename(ctx, dn, g.cfg.RDNAttribute, name)
+			g.audit.write(ctx, "rename", dn, []string{g.cfg.RDNAttribute}, err)
+			if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+				return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
+			}
+			if err != nil {
+				return scim.Resource{}, err
+			}
+			dn = newDN
+		} else {
+			changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: g.cfg.DisplayNameAttribute, Values: []string{name}})
+		}
+	}
+	changes = append(changes, g.mappedChanges(e, doc, g.document(e), g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute, g.cfg.MemberAttribute)...)
+	memberChanges, err := g.memberChanges(ctx, dn, delta)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	if err := g.modifyMembers(ctx, dn, append(changes, memberChanges...)); err != nil {
+		return scim.Resource{}, err
+	}
+	return g.read(ctx, dn, projection{})
+}
+
+// modifyMembers sends the modify; when it empties a groupOfNames (which the
+// schema refuses), it is sent again with the placeholder member added.
+func (g *groups) modifyMembers(ctx context.Context, dn string, changes []ldapstore.Change) error {
+	err := g.modify(ctx, dn, changes)
+	if ldapstore.Code(err) == ldapstore.CodeObjectClassViolation && g.cfg.EmptyMember != "" {
+		changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeAdd, Attr: g.cfg.MemberAttribute, Values: []string{g.cfg.EmptyMember}})
+		err = g.modify(ctx, dn, changes)
+	}
+	return err
+}
+
+func (g *groups) Delete(r *http.Request, id string) error {
+	ctx := r.Context()
+	e, err := g.findByID(ctx, id, nil)
+	if err != nil {
+		return toSCIM(ctx, g.log, "delete group", err)
+	}
+	err = g.store.Delete(ctx, e.DN)
+	g.audit.write(ctx, "delete", e.DN, nil, err)
+	return toSCIM(ctx, g.log, "delete group", err)
+}
+
+// memberIDs reads the user ids of a members value: a list of {"value": id}
+// (one object alone counts as a list).
+func memberIDs(v interface{}) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]interface{})
+	if !ok {
+		if m, isObj := v.(map[string]interface{}); isObj {
+			list = []interface{}{m}
+		} else {
+			return nil, badValue("members must be a list of {\"value\": \"<user id>\"}")
+		}
+	}
+	ids := make([]string, 0, len(list))
+	for _, el := range list {
+		m, _ := el.(map[string]interface{})
+		id, _ := lookupFold(m, "value").(string)
+		if strings.TrimSpace(id) == "" {
+			return nil, badValue("every member needs a value (a user id)")
+		}
+		ids = append(ids, strings.TrimSpace(id))
+	}
+	return ids, nil
+}
+
+// idsInFilter reads the ids of members[value eq "a" or value eq "b"].
+func idsInFilter(e scimfilter.Expr) ([]string, bool) {
+	switch x := e.(type) {
+	case scimfilter.Compare:
+		if x.Op == scimfilter.OpEq && strings.EqualFold(x.Path.Name, "value") && x.Value.Kind == scimfilter.KindString {
+			return []string{x.Value.Str}, true
+		}
+	case scimfilter.Logical:
+		if x.Op == scimfilter.OpOr {
+			l, lok := idsInFilter(x.Left)
+			r, rok := idsInFilter(x.Right)
+			return append(l, r...), lok && rok
+		}
+	}
+	return nil, false
+}
+
+// groupSpecials are the filterable Group attributes outside the mapping.
+// displayName eq is what Okta and Entra look groups up by; the directory's
+// equality rule for cn makes it case-insensitive.
+func (g *groups) groupSpecials() map[string]special {
+	return map[string]special{
+		"displayname": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(g.cfg.DisplayNameAttribute, c, "string")
+		},
+		"id": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			if c.Op == scimfilter.OpEq && !validID(g.idAttr, c.Value.Str) {
+				return ldapstore.None(), nil
+			}
+			return ldapCompare(g.idAttr, c, "string")
+		},
+		"members.value": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return g.memberFilter(ctx, c)
+		},
+		"members": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return g.memberFilter(ctx, c)
+		},
+		"meta.lastmodified": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrModified, c, "dateTime")
+		},
+		"meta.created": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrCreated, c, "dateTime")
+		},
+	}
+}
+
+// memberFilter answers members.value eq "<user id>" (groups of a user)
+// with the member attribute's own index; the id is resolved first.
+func (g *groups) memberFilter(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+	if c.Op != scimfilter.OpEq || c.Value.Kind != scimfilter.KindString {
+		return nil, invalidFilter("members can only be filtered with members.value eq \"<user id>\"")
+	}
+	vals, err := g.resolve(ctx, []string{c.Value.Str})
+	if err != nil {
+		return ldapstore.None(), nil
+	}
+	return ldapstore.Eq(g.cfg.MemberAttribute, vals[0]), nil
+}

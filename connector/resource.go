@@ -1,0 +1,213 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/elimity-com/scim"
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// dirType is what Users and Groups share: where their entries live, which
+// entries are of the type, how the immutable id is stored, and the
+// attribute mapping.
+type dirType struct {
+	kind   string // "User" or "Group", for messages
+	store  *ldapstore.Store
+	baseDN string
+	scope  ldapstore.Filter
+	idAttr string
+	m      *mapping
+	filter filterTranslator
+	urns   []string // extension URNs, for PATCH
+	log    *slog.Logger
+	audit  *auditLog
+}
+
+// init compiles the mapping of one resource type; section names the YAML
+// section in errors ("users", "groups").
+func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.Logger, audit *auditLog,
+	baseDN, scopeFilter, idAttr string, attrs []config.AttributeMapping, schemas schemaSet, exts []scim.SchemaExtension, reserved map[string]string) error {
+	m, err := compileMapping(section, attrs, schemas, reserved)
+	if err != nil {
+		return err
+	}
+	scope, err := ldapstore.ParseFilter(scopeFilter)
+	if err != nil {
+		return fmt.Errorf("%s.filter: %w", section, err)
+	}
+	*d = dirType{kind: kind, store: store, baseDN: baseDN, scope: scope, idAttr: idAttr, m: m, log: log, audit: audit}
+	d.filter = filterTranslator{m: m}
+	for _, e := range exts {
+		d.urns = append(d.urns, e.Schema.ID)
+	}
+	return nil
+}
+
+// Operational attributes read for meta.
+const (
+	attrCreated  = "createTimestamp"
+	attrModified = "modifyTimestamp"
+)
+
+func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*ldapstore.Entry, error) {
+	if !validID(d.idAttr, id) {
+		return nil, notFound(d.kind, id)
+	}
+	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{
+		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub,
+		Filter: ldapstore.And(d.scope, ldapstore.Eq(d.idAttr, id)), Attributes: attrs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return nil, notFound(d.kind, id)
+	}
+	return e, nil
+}
+
+func (d *dirType) readDN(ctx context.Context, dn string, attrs []string) (*ldapstore.Entry, error) {
+	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{BaseDN: dn, Scope: ldapstore.ScopeBase, Filter: ldapstore.All(), Attributes: attrs})
+	if err == nil && e == nil {
+		err = fmt.Errorf("entry %s vanished after write", dn)
+	}
+	return e, err
+}
+
+// list runs a SCIM list request: the filter is pushed down whole, and only
+// the requested page is decoded.
+func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequestParams) ([]*ldapstore.Entry, int, error) {
+	f := d.scope
+	if raw := rawFilter(ctx); raw != "" {
+		tf, err := d.filter.translate(ctx, raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		f = ldapstore.And(d.scope, tf)
+	}
+	return d.store.SearchPage(ctx, ldapstore.SearchRequest{
+		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: f, Attributes: attrs,
+	}, params.StartIndex-1, params.Count)
+}
+
+// nameTaken looks a name up in the whole subtree: the directory's equality
+// rule (caseIgnoreMatch for uid and cn) makes the check case-insensitive,
+// as SCIM's userName and displayName are.
+func (d *dirType) nameTaken(ctx context.Context, attr, name string) (bool, error) {
+	e, err := d.store.Search(ctx, ldapstore.SearchRequest{
+		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq(attr, name), SizeLimit: 1,
+	})
+	if ldapstore.Code(err) == ldapstore.CodeSizeLimitExceeded {
+		return true, nil
+	}
+	return len(e) > 0, err
+}
+
+// modify sends one modify (nothing when there are no changes) and audits it.
+func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	err := d.store.Modify(ctx, dn, changes)
+	d.audit.write(ctx, "modify", dn, changeAttrs(changes), err)
+	return err
+}
+
+// mappedChanges diffs the mapped attributes of doc against the entry.
+// Attributes the mapping does not cover are never touched, nor those skip
+// names (the RDN, handled by a rename). Derived attributes are rewritten
+// only when their inputs changed, so a value an admin edited in the
+// directory survives unrelated updates; current is the entry as a SCIM
+// document, to know the old inputs.
+func (d *dirType) mappedChanges(e *ldapstore.Entry, doc, current map[string]interface{}, skip ...string) []ldapstore.Change {
+	want := d.m.toLDAP(doc)
+	var before map[string][]string
+	var changes []ldapstore.Change
+	for _, f := range d.m.fields {
+		if containsFold(skip, f.ldap) {
+			continue
+		}
+		vals := want[f.ldap]
+		if f.isDerived() || len(vals) == 0 && f.deflt != nil {
+			if before == nil {
+				before = d.m.toLDAP(current)
+			}
+			if sameValues(before[f.ldap], vals) {
+				continue
+			}
+		}
+		if sameValues(e.Get(f.ldap), vals) {
+			continue
+		}
+		changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: f.ldap, Values: vals})
+	}
+	return changes
+}
+
+// meta fills SCIM meta from the directory's timestamps.
+func meta(e *ldapstore.Entry) scim.Meta {
+	var m scim.Meta
+	if t, ok := generalizedTime(e.First(attrCreated)); ok {
+		m.Created = &t
+	}
+	if t, ok := generalizedTime(e.First(attrModified)); ok {
+		m.LastModified = &t
+	}
+	return m
+}
+
+// mappedAttributes lists the mapped LDAP attributes a projection needs.
+func (d *dirType) mappedAttributes(p projection) []string {
+	return d.m.ldapAttributes(func(f *field) bool {
+		if f.urn != "" {
+			return p.wants(f.urn)
+		}
+		return p.wants(f.attr)
+	})
+}
+
+func sameValues(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := make(map[string]int, len(a))
+	for _, v := range a {
+		seen[v]++
+	}
+	for _, v := range b {
+		if seen[v] == 0 {
+			return false
+		}
+		seen[v]--
+	}
+	return true
+}
+
+func keys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func changeAttrs(cs []ldapstore.Change) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Attr)
+	}
+	return out
+}
+
+// validID rejects ids the directory could never hold before they reach a
+// filter: a malformed entryUUID assertion is an LDAP error on some servers.
+func validID(idAttr, id string) bool {
+	if strings.EqualFold(idAttr, "entryUUID") {
+		return uuidSyntax.MatchString(id)
+	}
+	return id != "" && len(id) <= 256
+}

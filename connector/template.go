@@ -1,0 +1,92 @@
+package connector
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+)
+
+// template is a value built from SCIM attributes, e.g.
+// "{name.givenName} {name.familyName}". Placeholders that are empty in the
+// document render as nothing and the surrounding spaces collapse, so a user
+// without a given name gets "User", not " User".
+type template struct {
+	literals []string              // len(paths)+1
+	paths    []scimfilter.AttrPath // placeholders in order
+}
+
+func parseTemplate(s string) (*template, error) {
+	t := &template{}
+	rest := s
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			if strings.IndexByte(rest, '}') >= 0 {
+				return nil, fmt.Errorf("%q has a '}' without '{'", s)
+			}
+			t.literals = append(t.literals, rest)
+			return t, nil
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("%q has a '{' without '}'", s)
+		}
+		if strings.IndexByte(rest[:open], '}') >= 0 {
+			return nil, fmt.Errorf("%q has a '}' without '{'", s)
+		}
+		p, err := scimfilter.ParsePath(strings.TrimSpace(rest[open+1 : open+end]))
+		if err != nil {
+			return nil, fmt.Errorf("placeholder %q in %q is not a SCIM attribute path: %w", rest[open:open+end+1], s, err)
+		}
+		t.literals = append(t.literals, rest[:open])
+		t.paths = append(t.paths, p)
+		rest = rest[open+end+1:]
+	}
+}
+
+// render fills the placeholders from doc.
+func (t *template) render(doc map[string]interface{}) string {
+	var b strings.Builder
+	for i, lit := range t.literals {
+		b.WriteString(lit)
+		if i < len(t.paths) {
+			if v := pathStrings(doc, t.paths[i]); len(v) > 0 {
+				b.WriteString(v[0])
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// pathStrings reads the values at a SCIM path from a document. Only
+// [type eq "x"] and [primary eq true] element filters are understood here,
+// which is what mappings and templates use.
+func pathStrings(doc map[string]interface{}, p scimfilter.AttrPath) []string {
+	container := doc
+	if p.URN != "" {
+		container, _ = lookupFold(doc, p.URN).(map[string]interface{})
+	}
+	v := lookupFold(container, p.Name)
+	if list := asList(v); list != nil {
+		if _, isObj := v.(map[string]interface{}); !isObj || p.Filter != nil {
+			sel := &field{sub: p.Sub, primary: true}
+			if sel.sub == "" {
+				sel.sub = "value"
+			}
+			if p.Filter != nil && sel.setSelector(p.Filter) != nil {
+				return nil
+			}
+			var out []string
+			for _, el := range sel.selectElements(list) {
+				out = append(out, scalarStrings(lookupFold(el, sel.sub))...)
+			}
+			return out
+		}
+	}
+	if p.Sub != "" {
+		obj, _ := v.(map[string]interface{})
+		v = lookupFold(obj, p.Sub)
+	}
+	return scalarStrings(v)
+}

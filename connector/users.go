@@ -1,0 +1,397 @@
+package connector
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/elimity-com/scim"
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// users implements the SCIM User resource on top of the directory.
+type users struct {
+	dirType
+	cfg    config.Users
+	groups *groups // nil when groups are not configured
+}
+
+var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func (u *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	res, err := u.create(r.Context(), map[string]interface{}(attrs))
+	return res, toSCIM(r.Context(), u.log, "create user", err)
+}
+
+func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Resource, error) {
+	userName, _ := lookupFold(doc, "userName").(string)
+	userName = strings.TrimSpace(userName)
+	if userName == "" {
+		return scim.Resource{}, badValue("userName is required")
+	}
+	if taken, err := u.userNameTaken(ctx, userName); err != nil {
+		return scim.Resource{}, err
+	} else if taken {
+		return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
+	}
+	entry := map[string][]string{"objectClass": u.cfg.ObjectClasses}
+	for attr, vals := range u.m.toLDAP(doc) {
+		if len(vals) > 0 {
+			entry[attr] = vals
+		}
+	}
+	entry[u.cfg.UserNameAttribute] = []string{userName}
+	password, hasPassword := u.password(doc)
+	if hasPassword && u.cfg.Password.Method == "attribute" {
+		entry[u.cfg.Password.Attribute] = []string{password}
+	}
+	rdnValue := userName
+	if !strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
+		if v := entry[u.cfg.RDNAttribute]; len(v) > 0 {
+			rdnValue = v[0]
+		}
+	}
+	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, u.cfg.CreateDN)
+	if err := u.store.Add(ctx, dn, entry); err != nil {
+		u.audit.write(ctx, "add", dn, keys(entry), err)
+		if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+			return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
+		}
+		return scim.Resource{}, err
+	}
+	u.audit.write(ctx, "add", dn, keys(entry), nil)
+	// The remaining steps need the entry to exist. If one fails, the entry
+	// is deleted again, so a create is all or nothing.
+	var follow []ldapstore.Change
+	if active, ok := asBool(lookupFold(doc, "active")); ok && !active {
+		follow = u.activeChanges(nil, false)
+	}
+	err := u.store.Modify(ctx, dn, follow)
+	u.audit.writeIf(ctx, len(follow) > 0, "modify", dn, changeAttrs(follow), err)
+	if err == nil && hasPassword && u.cfg.Password.Method == "exop" {
+		err = u.store.SetPassword(ctx, dn, password)
+		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+	}
+	if err != nil {
+		if derr := u.store.Delete(ctx, dn); derr != nil {
+			u.log.ErrorContext(ctx, "create rollback failed; remove the entry by hand", "dn", dn, "err", derr)
+		}
+		u.audit.write(ctx, "delete (rollback)", dn, nil, nil)
+		return scim.Resource{}, err
+	}
+	e, err := u.readUser(ctx, dn)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return u.one(ctx, e, projection{})
+}
+
+// password returns the password a document carries, if any and if the
+// mapping stores passwords at all.
+func (u *users) password(doc map[string]interface{}) (string, bool) {
+	if u.cfg.Password.Attribute == "-" {
+		return "", false
+	}
+	p, _ := lookupFold(doc, "password").(string)
+	return p, p != ""
+}
+
+func (u *users) userNameTaken(ctx context.Context, userName string) (bool, error) {
+	return u.nameTaken(ctx, u.cfg.UserNameAttribute, userName)
+}
+
+func (u *users) Get(r *http.Request, id string) (scim.Resource, error) {
+	proj := parseProjection(r.URL.Query())
+	e, err := u.findByID(r.Context(), id, u.ldapAttributes(proj))
+	if err != nil {
+		return scim.Resource{}, toSCIM(r.Context(), u.log, "get user", err)
+	}
+	res, err := u.one(r.Context(), e, proj)
+	return res, toSCIM(r.Context(), u.log, "get user", err)
+}
+
+// one builds the resource of a single entry, with its groups.
+func (u *users) one(ctx context.Context, e *ldapstore.Entry, p projection) (scim.Resource, error) {
+	gs, err := u.groupsOf(ctx, []*ldapstore.Entry{e}, p)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return u.resource(e, p, gs[e.DN]), nil
+}
+
+func (u *users) readUser(ctx context.Context, dn string) (*ldapstore.Entry, error) {
+	return u.readDN(ctx, dn, u.ldapAttributes(projection{}))
+}
+
+func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
+	ctx := r.Context()
+	proj := parseProjection(r.URL.Query())
+	entries, total, err := u.list(ctx, u.ldapAttributes(proj), params)
+	if err != nil {
+		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
+	}
+	page := scim.Page{TotalResults: total, Resources: make([]scim.Resource, 0, len(entries))}
+	groupsOf, err := u.groupsOf(ctx, entries, proj)
+	if err != nil {
+		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
+	}
+	for _, e := range entries {
+		page.Resources = append(page.Resources, u.resource(e, proj, groupsOf[e.DN]))
+	}
+	return page, nil
+}
+
+func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	ctx := r.Context()
+	e, err := u.findByID(ctx, id, u.ldapAttributes(projection{}))
+	if err != nil {
+		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
+	}
+	res, err := u.update(ctx, e, map[string]interface{}(attrs))
+	return res, toSCIM(ctx, u.log, "replace user", err)
+}
+
+func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim.Resource, error) {
+	ctx := r.Context()
+	ops, err := parsePatchBody(rawBody(ctx))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	e, err := u.findByID(ctx, id, u.ldapAttributes(projection{}))
+	if err != nil {
+		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
+	}
+	doc := u.document(e)
+	if err := applyPatch(doc, ops, map[string]bool{}, u.urns); err != nil {
+		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
+	}
+	res, err := u.update(ctx, e, doc)
+	return res, toSCIM(ctx, u.log, "patch user", err)
+}
+
+// update makes the entry match doc for everything the mapping covers:
+// rename first (userName is the RDN), then one modify with every changed
+// attribute and the active state, then the password if it changed.
+func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}) (scim.Resource, error) {
+	dn := e.DN
+	userName, _ := lookupFold(doc, "userName").(string)
+	userName = strings.TrimSpace(userName)
+	if userName == "" {
+		return scim.Resource{}, badValue("userName must not be empty")
+	}
+	current := e.First(u.cfg.UserNameAttribute)
+	var changes []ldapstore.Change
+	if userName != current {
+		if !strings.EqualFold(userName, current) {
+			taken, err := u.userNameTaken(ctx, userName)
+			if err != nil {
+				return scim.Resource{}, err
+			}
+			if taken {
+				return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
+			}
+		}
+		if strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
+			newDN, err := u.store.Rename(ctx, dn, u.cfg.RDNAttribute, userName)
+			u.audit.write(ctx, "rename", dn, []string{u.cfg.RDNAttribute}, err)
+			if err != nil {
+				if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+					return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
+				}
+				return scim.Resource{}, err
+			}
+			dn = newDN
+		} else {
+			changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: u.cfg.UserNameAttribute, Values: []string{userName}})
+		}
+	}
+	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
+	if v := lookupFold(doc, "active"); v != nil {
+		active, ok := asBool(v)
+		if !ok {
+			return scim.Resource{}, badValue("active must be true or false")
+		}
+		if active != u.isActive(e) {
+			if !active && u.cfg.Deactivation.Strategy == "none" {
+				return scim.Resource{}, badValue("this bridge is configured without deactivation (users.deactivation.strategy: none)")
+			}
+			changes = append(changes, u.activeChanges(e, active)...)
+		}
+	}
+	err := u.store.Modify(ctx, dn, changes)
+	u.audit.writeIf(ctx, len(changes) > 0, "modify", dn, changeAttrs(changes), err)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	if password, ok := u.password(doc); ok {
+		if err := u.writePassword(ctx, dn, password); err != nil {
+			return scim.Resource{}, err
+		}
+	}
+	fresh, err := u.readUser(ctx, dn)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
+		return scim.Resource{}, err
+	}
+	return u.one(ctx, fresh, projection{})
+}
+
+// writePassword writes a password only when it differs from the stored one:
+// the Okta agent sends the password on every PUT, and rewriting it would
+// reset password ages and fill the password history. The check reads the
+// stored hash and compares locally, so it never counts as a failed bind.
+func (u *users) writePassword(ctx context.Context, dn, password string) error {
+	same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
+	if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
+		return err
+	}
+	if same {
+		return nil
+	}
+	if u.cfg.Password.Method == "exop" {
+		err = u.store.SetPassword(ctx, dn, password)
+	} else {
+		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
+	}
+	u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+	return err
+}
+
+func (u *users) isActive(e *ldapstore.Entry) bool {
+	d := u.cfg.Deactivation
+	if d.Strategy != "attribute" {
+		return true
+	}
+	for _, v := range e.Get(d.Attribute) {
+		if strings.EqualFold(v, d.InactiveValue) {
+			return false
+		}
+	}
+	return true
+}
+
+// activeChanges are the modifications that set the active state.
+func (u *users) activeChanges(e *ldapstore.Entry, active bool) []ldapstore.Change {
+	d := u.cfg.Deactivation
+	if d.Strategy != "attribute" {
+		return nil
+	}
+	if !active {
+		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.InactiveValue}}}
+	}
+	if d.ActiveValue != "" {
+		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.ActiveValue}}}
+	}
+	if e != nil && len(e.Get(d.Attribute)) == 0 {
+		return nil
+	}
+	return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute}}
+}
+
+func (u *users) Delete(r *http.Request, id string) error {
+	ctx := r.Context()
+	e, err := u.findByID(ctx, id, []string{memberUIDAttr})
+	if err != nil {
+		return toSCIM(ctx, u.log, "delete user", err)
+	}
+	err = u.store.Delete(ctx, e.DN)
+	u.audit.write(ctx, "delete", e.DN, nil, err)
+	if err == nil {
+		err = u.cleanupMemberships(ctx, u.memberValue(e), "")
+	}
+	return toSCIM(ctx, u.log, "delete user", err)
+}
+
+// memberValue is what a group's member attribute holds for this user.
+func (u *users) memberValue(e *ldapstore.Entry) string {
+	if u.groups != nil && !u.groups.byDN {
+		return e.First(memberUIDAttr)
+	}
+	return e.DN
+}
+
+// ldapAttributes lists what to request from the directory for a projection.
+func (u *users) ldapAttributes(p projection) []string {
+	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, attrCreated, attrModified}
+	if p.wants("active") && u.cfg.Deactivation.Strategy == "attribute" {
+		attrs = append(attrs, u.cfg.Deactivation.Attribute)
+	}
+	if g := u.groups; g != nil {
+		if g.cfg.MemberOfAttribute != "" && p.wants("groups") {
+			attrs = append(attrs, g.cfg.MemberOfAttribute)
+		}
+		if !g.byDN {
+			attrs = append(attrs, memberUIDAttr)
+		}
+	}
+	return append(attrs, u.mappedAttributes(p)...)
+}
+
+// document is the full SCIM view of an entry, before projection.
+func (u *users) document(e *ldapstore.Entry) map[string]interface{} {
+	doc := map[string]interface{}{"userName": e.First(u.cfg.UserNameAttribute)}
+	u.m.fromLDAP(e.Get, doc)
+	doc["active"] = u.isActive(e)
+	return doc
+}
+
+func (u *users) resource(e *ldapstore.Entry, p projection, groupList []interface{}) scim.Resource {
+	doc := u.document(e)
+	if u.groups != nil && p.wants("groups") {
+		if groupList == nil {
+			groupList = []interface{}{}
+		}
+		doc["groups"] = groupList
+	}
+	p.apply(doc)
+	return scim.Resource{ID: e.First(u.idAttr), Attributes: doc, Meta: meta(e)}
+}
+
+// userSpecials are the filterable User attributes that are not in the
+// attribute mapping.
+func (u *users) userSpecials() map[string]special {
+	d := u.cfg.Deactivation
+	return map[string]special{
+		"username": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(u.cfg.UserNameAttribute, c, "string")
+		},
+		"id": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			if c.Op == scimfilter.OpEq && !validID(u.idAttr, c.Value.Str) {
+				return ldapstore.None(), nil
+			}
+			return ldapCompare(u.idAttr, c, "string")
+		},
+		"active": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			if c.Value.Kind != scimfilter.KindBool || (c.Op != scimfilter.OpEq && c.Op != scimfilter.OpNe) {
+				return nil, invalidFilter("active takes eq or ne with true or false")
+			}
+			wantActive := c.Value.Bool == (c.Op == scimfilter.OpEq)
+			if d.Strategy != "attribute" {
+				if wantActive {
+					return ldapstore.All(), nil
+				}
+				return ldapstore.None(), nil
+			}
+			inactive := ldapstore.Eq(d.Attribute, d.InactiveValue)
+			if wantActive {
+				return ldapstore.Not(inactive), nil
+			}
+			return inactive, nil
+		},
+		"meta.lastmodified": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrModified, c, "dateTime")
+		},
+		"meta.created": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrCreated, c, "dateTime")
+		},
+	}
+}
+
+var _ scim.ResourceHandler = (*users)(nil)
