@@ -40,6 +40,12 @@ type Server struct {
 	// BodyLimit caps a request body ("4MiB", "512KiB", or bytes).
 	// Larger bodies get 413. Default 4MiB.
 	BodyLimit ByteSize `yaml:"bodyLimit"`
+	// V1BasePaths are where the SCIM 1.1 front (the Okta Provisioning
+	// Agent's default dialect) is mounted. Default: when basePath ends in
+	// /v2, its /v1 sibling and its parent, e.g. [/scim/v1, /scim], since an
+	// agent given a base URL without a version speaks SCIM 1.1. Write []
+	// to serve SCIM 2.0 only.
+	V1BasePaths []string `yaml:"v1BasePaths"`
 	// MaxResults is the largest page a list request returns (count is
 	// capped to it) and what /ServiceProviderConfig advertises. Default 100.
 	MaxResults int `yaml:"maxResults"`

@@ -21,6 +21,17 @@ func (c *Config) ApplyDefaults() {
 func (s *Server) applyDefaults() {
 	setDefault(&s.Listen, "127.0.0.1:8080")
 	s.BasePath = normaliseBasePath(s.BasePath)
+	if s.V1BasePaths == nil {
+		if parent, ok := strings.CutSuffix(s.BasePath, "/v2"); ok {
+			s.V1BasePaths = []string{parent + "/v1"}
+			if parent != "" {
+				s.V1BasePaths = append(s.V1BasePaths, parent)
+			}
+		}
+	}
+	for i, p := range s.V1BasePaths {
+		s.V1BasePaths[i] = normaliseBasePath(p)
+	}
 	if s.BodyLimit == 0 {
 		s.BodyLimit = 4 << 20
 	}

@@ -12,10 +12,11 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 	want := &Config{
 		Directory: "openldap",
 		Server: Server{
-			Listen:     "127.0.0.1:8080",
-			BasePath:   "/scim/v2",
-			BodyLimit:  4 << 20,
-			MaxResults: 100,
+			Listen:      "127.0.0.1:8080",
+			BasePath:    "/scim/v2",
+			BodyLimit:   4 << 20,
+			MaxResults:  100,
+			V1BasePaths: []string{"/scim/v1", "/scim"},
 		},
 		LDAP: LDAP{DialTimeout: 5 * time.Second, RequestTimeout: 30 * time.Second, PoolSize: 4},
 		Users: Users{

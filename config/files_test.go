@@ -143,11 +143,12 @@ func TestLoadFull(t *testing.T) {
 	want := &Config{
 		Directory: "openldap",
 		Server: Server{
-			Listen:     "0.0.0.0:8443",
-			BasePath:   "/scim/v2",
-			BodyLimit:  512 << 10,
-			MaxResults: 200,
-			TLS:        ServerTLS{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")},
+			Listen:      "0.0.0.0:8443",
+			BasePath:    "/scim/v2",
+			BodyLimit:   512 << 10,
+			MaxResults:  200,
+			V1BasePaths: []string{"/scim/v1", "/scim"},
+			TLS:         ServerTLS{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")},
 			Auth: Auth{
 				BearerTokens: []string{"tok-from-env", "tok-from-file"},
 				TokenFile:    filepath.Join(dir, "tokens.txt"),

@@ -35,6 +35,11 @@ func (s *Server) checkBasePath(p *problems) {
 	case bp != "/" && path.Clean(bp) != bp:
 		p.add("server.basePath", "%q is not a clean path; write %s", bp, path.Clean(bp))
 	}
+	for i, v1 := range s.V1BasePaths {
+		if v1 == bp || v1 == "/" {
+			p.add(fmt.Sprintf("server.v1BasePaths[%d]", i), "%q must differ from server.basePath and not be /; write e.g. /scim/v1", v1)
+		}
+	}
 	for _, resource := range []string{"/Users", "/Groups"} {
 		if trimmed, ok := cutSuffixFold(bp, resource); ok {
 			p.add("server.basePath", "%q ends in %s, but the base path must be the SCIM root, e.g. /scim/v2; write %s and clients add %s themselves",

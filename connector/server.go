@@ -30,6 +30,7 @@ type Server struct {
 	maxResults   int
 	passwords    bool
 	deactivation bool
+	groups       bool
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -48,6 +49,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 		maxResults:   cfg.Server.MaxResults,
 		passwords:    cfg.Users.Password.Attribute != "-",
 		deactivation: cfg.Users.Deactivation.Strategy != "none",
+		groups:       cfg.Groups.Enabled(),
 	}
 	types, err := resourceTypes(cfg, store, log)
 	if err != nil {
@@ -129,6 +131,12 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
 	g.Any("/*", lib, takeFilter, fixResponses(base))
+	for _, v1 := range s.cfg.Server.V1BasePaths {
+		g1 := e.Group(v1, s.v1Answer, s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
+		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
+		g1.Any("/ServiceProviderConfig", s.handleSPC11)
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), takeFilter, fixResponses(v1))
+	}
 	return e
 }
 

@@ -62,7 +62,11 @@ func (s *Server) capabilities() []string {
 	if s.deactivation {
 		caps = append(caps, "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS")
 	}
-	return caps
+	if s.groups {
+		caps = append(caps, "GROUP_PUSH")
+	}
+	// meta.lastModified gt "<time>" is answered from modifyTimestamp.
+	return append(caps, "OPP_SCIM_INCREMENTAL_IMPORTS")
 }
 
 func (s *Server) handleSPC(c echo.Context) error {
