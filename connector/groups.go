@@ -342,29 +342,10 @@ func idsInFilter(e scimfilter.Expr) ([]string, bool) {
 // displayName eq is what Okta and Entra look groups up by; the directory's
 // equality rule for cn makes it case-insensitive.
 func (g *groups) groupSpecials() map[string]special {
-	return map[string]special{
-		"displayname": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(g.cfg.DisplayNameAttribute, c, "string")
-		},
-		"id": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			if c.Op == scimfilter.OpEq && !validID(g.idAttr, c.Value.Str) {
-				return ldapstore.None(), nil
-			}
-			return ldapCompare(g.idAttr, c, "string")
-		},
-		"members.value": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return g.memberFilter(ctx, c)
-		},
-		"members": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return g.memberFilter(ctx, c)
-		},
-		"meta.lastmodified": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrModified, c, "dateTime")
-		},
-		"meta.created": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrCreated, c, "dateTime")
-		},
-	}
+	sp := g.commonSpecials("displayname", g.cfg.DisplayNameAttribute)
+	sp["members.value"] = g.memberFilter
+	sp["members"] = g.memberFilter
+	return sp
 }
 
 // memberFilter answers members.value eq "<user id>" (groups of a user)

@@ -251,3 +251,44 @@ func TestPosixGroupMemberUID(t *testing.T) {
 		t.Errorf("posixGroup may be empty: %v", e)
 	}
 }
+
+func TestGroupOfUniqueNames(t *testing.T) {
+	b := newBed(t, func(c *config.Config) {
+		g := &c.Groups
+		g.Model, g.ObjectClasses, g.Filter, g.MemberAttribute = config.GroupOfUniqueNames, []string{"top", "groupOfUniqueNames"}, "(objectClass=groupOfUniqueNames)", "uniqueMember"
+		// The test bed's memberof overlay follows groupOfNames only: find
+		// a user's groups by searching uniqueMember instead.
+		g.MemberOfAttribute = ""
+	})
+	alice := b.create(userBody("alice", "Alice", "A", "Pass-word-1"))
+	bob := b.create(userBody("bob", "Bob", "B", "Pass-word-1"))
+	r := b.do("POST", "/Groups", `{`+groupURN+`,"displayName":"uniq","members":[{"value":"`+alice+`"}]}`).want(t, http.StatusCreated)
+	gid := str(r.body, "id")
+	read := func() []string {
+		e := b.dir.Entry(t, "cn=uniq,"+b.dir.GroupsDN, "uniqueMember")
+		var out []string
+		for _, v := range e["uniquemember"] {
+			out = append(out, strings.ToLower(v))
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got := read(); !equalStrings(got, []string{b.userDN("alice")}) {
+		t.Fatalf("uniqueMember after create: %v", got)
+	}
+	b.do("PATCH", "/Groups/"+gid, `{`+patchOp+`,"Operations":[{"op":"add","path":"members","value":[{"value":"`+bob+`"},{"value":"`+alice+`"}]}]}`).want(t, http.StatusNoContent)
+	if got := read(); !equalStrings(got, sorted(b.userDN("alice"), b.userDN("bob"))) {
+		t.Errorf("after add: %v", got)
+	}
+	r = b.do("GET", "/Users/"+bob, "").want(t, http.StatusOK)
+	if str(r.body, "groups.0.value") != gid {
+		t.Errorf("bob's groups by search: %s", r.raw)
+	}
+	b.do("PATCH", "/Groups/"+gid, `{`+patchOp+`,"Operations":[{"op":"remove","path":"members[value eq \"`+alice+`\" or value eq \"`+bob+`\"]"}]}`).want(t, http.StatusNoContent)
+	if got := read(); !equalStrings(got, []string{"cn=nobody"}) {
+		t.Errorf("empty groupOfUniqueNames keeps the placeholder: %v", got)
+	}
+	if r = b.do("GET", "/Groups/"+gid, "").want(t, http.StatusOK); len(memberValues(r)) != 0 {
+		t.Errorf("%s", r.raw)
+	}
+}

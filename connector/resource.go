@@ -8,6 +8,7 @@ import (
 
 	"github.com/elimity-com/scim"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -45,6 +46,29 @@ func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.L
 		d.urns = append(d.urns, e.Schema.ID)
 	}
 	return nil
+}
+
+// commonSpecials are the filterable attributes every resource type has
+// outside its mapping (RFC 7643 §3.1), plus the one that names it
+// (userName, displayName); each type adds its own.
+func (d *dirType) commonSpecials(nameKey, nameAttr string) map[string]special {
+	return map[string]special{
+		nameKey: func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(nameAttr, c, "string")
+		},
+		"id": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			if c.Op == scimfilter.OpEq && !validID(d.idAttr, c.Value.Str) {
+				return ldapstore.None(), nil
+			}
+			return ldapCompare(d.idAttr, c, "string")
+		},
+		"meta.lastmodified": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrModified, c, "dateTime")
+		},
+		"meta.created": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+			return ldapCompare(attrCreated, c, "dateTime")
+		},
+	}
 }
 
 // Operational attributes read for meta.

@@ -358,40 +358,25 @@ func (u *users) resource(e *ldapstore.Entry, p projection, groupList []interface
 // attribute mapping.
 func (u *users) userSpecials() map[string]special {
 	d := u.cfg.Deactivation
-	return map[string]special{
-		"username": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(u.cfg.UserNameAttribute, c, "string")
-		},
-		"id": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			if c.Op == scimfilter.OpEq && !validID(u.idAttr, c.Value.Str) {
-				return ldapstore.None(), nil
-			}
-			return ldapCompare(u.idAttr, c, "string")
-		},
-		"active": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			if c.Value.Kind != scimfilter.KindBool || (c.Op != scimfilter.OpEq && c.Op != scimfilter.OpNe) {
-				return nil, invalidFilter("active takes eq or ne with true or false")
-			}
-			wantActive := c.Value.Bool == (c.Op == scimfilter.OpEq)
-			if d.Strategy != "attribute" {
-				if wantActive {
-					return ldapstore.All(), nil
-				}
-				return ldapstore.None(), nil
-			}
-			inactive := ldapstore.Eq(d.Attribute, d.InactiveValue)
+	sp := u.commonSpecials("username", u.cfg.UserNameAttribute)
+	sp["active"] = func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+		if c.Value.Kind != scimfilter.KindBool || (c.Op != scimfilter.OpEq && c.Op != scimfilter.OpNe) {
+			return nil, invalidFilter("active takes eq or ne with true or false")
+		}
+		wantActive := c.Value.Bool == (c.Op == scimfilter.OpEq)
+		if d.Strategy != "attribute" {
 			if wantActive {
-				return ldapstore.Not(inactive), nil
+				return ldapstore.All(), nil
 			}
-			return inactive, nil
-		},
-		"meta.lastmodified": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrModified, c, "dateTime")
-		},
-		"meta.created": func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrCreated, c, "dateTime")
-		},
+			return ldapstore.None(), nil
+		}
+		inactive := ldapstore.Eq(d.Attribute, d.InactiveValue)
+		if wantActive {
+			return ldapstore.Not(inactive), nil
+		}
+		return inactive, nil
 	}
+	return sp
 }
 
 var _ scim.ResourceHandler = (*users)(nil)
