@@ -66,16 +66,16 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	}
 	u.audit.write(ctx, "add", dn, keys(entry), nil)
 	// The remaining steps need the entry to exist. If one fails, the entry
-	// is deleted again, so a create is all or nothing.
-	var follow []ldapstore.Change
-	if active, ok := asBool(lookupFold(doc, "active")); ok && !active {
-		follow = u.activeChanges(nil, false)
-	}
-	err := u.store.Modify(ctx, dn, follow)
-	u.audit.writeIf(ctx, len(follow) > 0, "modify", dn, changeAttrs(follow), err)
-	if err == nil && hasPassword && u.cfg.Password.Method == "exop" {
+	// is deleted again, so a create is all or nothing. The password goes
+	// first: ppolicy lifts an account lock when the password changes, so
+	// a pending (inactive) user must be locked after it.
+	var err error
+	if hasPassword && u.cfg.Password.Method == "exop" {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+	}
+	if active, ok := asBool(lookupFold(doc, "active")); ok && !active && err == nil {
+		err = u.modify(ctx, dn, u.activeChanges(nil, false))
 	}
 	if err != nil {
 		if derr := u.store.Delete(ctx, dn); derr != nil {
@@ -223,15 +223,15 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			changes = append(changes, u.activeChanges(e, active)...)
 		}
 	}
-	err := u.store.Modify(ctx, dn, changes)
-	u.audit.writeIf(ctx, len(changes) > 0, "modify", dn, changeAttrs(changes), err)
-	if err != nil {
-		return scim.Resource{}, err
-	}
+	// Password before the modify that may carry the lock: ppolicy lifts
+	// an account lock when the password changes.
 	if password, ok := u.password(doc); ok {
 		if err := u.writePassword(ctx, dn, password); err != nil {
 			return scim.Resource{}, err
 		}
+	}
+	if err := u.modify(ctx, dn, changes); err != nil {
+		return scim.Resource{}, err
 	}
 	fresh, err := u.readUser(ctx, dn)
 	if err != nil {
