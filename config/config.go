@@ -49,8 +49,38 @@ type Server struct {
 	// MaxResults is the largest page a list request returns (count is
 	// capped to it) and what /ServiceProviderConfig advertises. Default 100.
 	MaxResults int `yaml:"maxResults"`
+	// RequestTimeout bounds the directory work of one SCIM request (all its
+	// LDAP operations together, waiting for connections included); when it
+	// passes, the request fails with a SCIM 500 Error. Okta gives up after
+	// 60s. Default 30s.
+	RequestTimeout time.Duration `yaml:"requestTimeout"`
+	// MaxInFlight caps the SCIM requests that work on the directory at the
+	// same time. A request over the cap waits up to QueueTimeout for a
+	// turn, then gets 429 with Retry-After. Default 32.
+	MaxInFlight int `yaml:"maxInFlight"`
+	// QueueTimeout is how long a request over MaxInFlight waits before it
+	// is answered 429. Default 1s.
+	QueueTimeout time.Duration `yaml:"queueTimeout"`
+	// MaxMembersPerPatch caps the member values one PATCH may add, remove
+	// or set; more get 400 invalidValue. Default 1000.
+	MaxMembersPerPatch int `yaml:"maxMembersPerPatch"`
+	// MaxStringLength caps every JSON string (and key) in a request body
+	// ("64KiB", or bytes); longer ones get 400 invalidValue. Default 64KiB.
+	MaxStringLength ByteSize `yaml:"maxStringLength"`
+	// MaxAuthFailures is how many failed authentications one client
+	// address may make per AuthFailureWindow; beyond that its requests get
+	// 429 with Retry-After before any credential is checked. Behind a
+	// reverse proxy every client has the proxy's address. Default 10; -1
+	// turns the limit off.
+	MaxAuthFailures int `yaml:"maxAuthFailures"`
+	// AuthFailureWindow is the period of MaxAuthFailures. Default 1m.
+	AuthFailureWindow time.Duration `yaml:"authFailureWindow"`
 	// TLS, when certFile and keyFile are set, serves HTTPS.
 	TLS ServerTLS `yaml:"tls"`
+	// HealthListen is a separate host:port for /healthz, /readyz and
+	// /metrics (plain HTTP, no SCIM token), e.g. "127.0.0.1:9090" for a
+	// monitoring agent. Default: they are served on listen, next to SCIM.
+	HealthListen string `yaml:"healthListen"`
 	// Auth is how SCIM clients authenticate. At least one method must be
 	// configured, or none: true chosen explicitly.
 	Auth Auth `yaml:"auth"`
@@ -62,6 +92,11 @@ type ServerTLS struct {
 	CertFile string `yaml:"certFile"`
 	// KeyFile is the PEM private key for CertFile.
 	KeyFile string `yaml:"keyFile"`
+	// ClientCAFile is a PEM bundle of CAs for client certificates (mutual
+	// TLS). When set, a client presenting a certificate signed by one of
+	// them is authenticated as "cert:<subject CN>" without a token;
+	// clients without a certificate still use server.auth. Needs certFile.
+	ClientCAFile string `yaml:"clientCAFile"`
 }
 
 // Auth lists the accepted credentials; a request passes with any one.

@@ -38,6 +38,27 @@ func (s *Server) applyDefaults() {
 	if s.MaxResults == 0 {
 		s.MaxResults = 100
 	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = 30 * time.Second
+	}
+	if s.MaxInFlight == 0 {
+		s.MaxInFlight = 32
+	}
+	if s.QueueTimeout == 0 {
+		s.QueueTimeout = time.Second
+	}
+	if s.MaxMembersPerPatch == 0 {
+		s.MaxMembersPerPatch = 1000
+	}
+	if s.MaxStringLength == 0 {
+		s.MaxStringLength = 64 << 10
+	}
+	if s.MaxAuthFailures == 0 {
+		s.MaxAuthFailures = 10
+	}
+	if s.AuthFailureWindow == 0 {
+		s.AuthFailureWindow = time.Minute
+	}
 }
 
 // normaliseBasePath turns "scim/v2/" into "/scim/v2", so that handlers can

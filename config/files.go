@@ -15,6 +15,7 @@ func (c *Config) resolveFiles(dir string) {
 	for _, p := range []*string{
 		&c.Server.TLS.CertFile,
 		&c.Server.TLS.KeyFile,
+		&c.Server.TLS.ClientCAFile,
 		&c.Server.Auth.TokenFile,
 		&c.LDAP.BindPasswordFile,
 		&c.LDAP.CAFile,

@@ -148,7 +148,10 @@ func TestLoadFull(t *testing.T) {
 			BodyLimit:   512 << 10,
 			MaxResults:  200,
 			V1BasePaths: []string{"/scim/v1", "/scim"},
-			TLS:         ServerTLS{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")},
+			// protection limits: defaults (README "Security")
+			RequestTimeout: 30 * time.Second, MaxInFlight: 32, QueueTimeout: time.Second,
+			MaxMembersPerPatch: 1000, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
+			TLS: ServerTLS{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")},
 			Auth: Auth{
 				BearerTokens: []string{"tok-from-env", "tok-from-file"},
 				TokenFile:    filepath.Join(dir, "tokens.txt"),

@@ -54,7 +54,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key, wrong section", "bindDN: cn=x\n",
 			`c.yaml: bindDN (line 1): unknown key here; bindDN belongs under ldap (check the indentation)`},
 		{"unknown key, no idea", "server:\n  tls:\n    ciphers: x\n",
-			`c.yaml: server.tls.ciphers (line 3): unknown key; the keys here are certFile, keyFile`},
+			`c.yaml: server.tls.ciphers (line 3): unknown key; the keys here are certFile, keyFile, clientCAFile`},
 		{"every unknown key", "foo: 1\nldap:\n  url: x\n  bar: 2\n",
 			"c.yaml: foo (line 1): unknown key; the keys here are directory, server, ldap, users, groups, log\n" +
 				`c.yaml: ldap.url (line 3): unknown key; did you mean "urls"?` + "\n" +

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func (s *Server) check(p *problems) {
@@ -21,8 +22,18 @@ func (s *Server) check(p *problems) {
 	if s.MaxResults < 1 || s.MaxResults > 10000 {
 		p.add("server.maxResults", "%d is out of range; use 1 to 10000", s.MaxResults)
 	}
+	s.checkLimits(p)
+	if s.HealthListen != "" {
+		if host, port, err := net.SplitHostPort(s.HealthListen); err != nil {
+			p.add("server.healthListen", "%q is not host:port; write e.g. 127.0.0.1:9090, or remove it to serve /healthz, /readyz and /metrics on server.listen", s.HealthListen)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			p.add("server.healthListen", "port %q is not a number from 1 to 65535; write e.g. %s", port, net.JoinHostPort(host, "9090"))
+		} else if s.HealthListen == s.Listen {
+			p.add("server.healthListen", "%q is the same as server.listen; use another port, or remove healthListen to serve health and metrics on server.listen", s.HealthListen)
+		}
+	}
 	s.TLS.check(p)
-	s.Auth.check(p)
+	s.Auth.check(p, s.TLS.ClientCAFile != "")
 }
 
 func (s *Server) checkBasePath(p *problems) {
@@ -57,15 +68,20 @@ func (t *ServerTLS) check(p *problems) {
 	}
 	checkFile(p, "server.tls.certFile", t.CertFile)
 	checkFile(p, "server.tls.keyFile", t.KeyFile)
+	if t.ClientCAFile != "" && t.CertFile == "" {
+		p.add("server.tls.clientCAFile", "client certificates need HTTPS; set server.tls.certFile and keyFile, or remove clientCAFile")
+	}
+	checkFile(p, "server.tls.clientCAFile", t.ClientCAFile)
 }
 
-// check never quotes tokens or passwords: they are secrets.
-func (a *Auth) check(p *problems) {
+// check never quotes tokens or passwords: they are secrets. clientCerts
+// says server.tls.clientCAFile authenticates clients too.
+func (a *Auth) check(p *problems, clientCerts bool) {
 	hasOther := len(a.BearerTokens) > 0 || a.TokenFile != "" || len(a.Basic) > 0
 	switch {
 	case a.None && hasOther:
 		p.add("server.auth.none", "true cannot be combined with other methods; remove none: true, or remove bearerTokens, tokenFile and basic")
-	case !a.None && !hasOther:
+	case !a.None && !hasOther && !clientCerts:
 		p.add("server.auth", "no authentication configured; set server.auth.bearerTokens, server.auth.tokenFile or server.auth.basic, "+
 			"or set server.auth.none: true to accept every request")
 	}
@@ -123,4 +139,29 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// checkLimits covers the protection settings (see README "Security").
+func (s *Server) checkLimits(p *problems) {
+	if s.RequestTimeout <= 0 {
+		p.add("server.requestTimeout", "must be more than 0; write e.g. 30s (Okta gives up after 60s)")
+	}
+	if s.MaxInFlight < 1 || s.MaxInFlight > 100000 {
+		p.add("server.maxInFlight", "%d is out of range; use 1 to 100000, e.g. 32", s.MaxInFlight)
+	}
+	if s.QueueTimeout <= 0 || s.QueueTimeout > time.Minute {
+		p.add("server.queueTimeout", "%s is out of range; use more than 0 and at most 1m, e.g. 1s", s.QueueTimeout)
+	}
+	if s.MaxMembersPerPatch < 1 {
+		p.add("server.maxMembersPerPatch", "%d is out of range; use 1 or more, e.g. 1000", s.MaxMembersPerPatch)
+	}
+	if s.MaxStringLength < 1024 {
+		p.add("server.maxStringLength", "%s is too small for real requests; use at least 1KiB, e.g. 64KiB", s.MaxStringLength)
+	}
+	if s.MaxAuthFailures < -1 {
+		p.add("server.maxAuthFailures", "%d is out of range; use 1 or more (e.g. 10), or -1 to turn the limit off", s.MaxAuthFailures)
+	}
+	if s.AuthFailureWindow <= 0 {
+		p.add("server.authFailureWindow", "must be more than 0; write e.g. 1m")
+	}
 }

@@ -74,6 +74,17 @@ func TestValidate(t *testing.T) {
 			`server.maxResults: 0 is out of range; use 1 to 10000`},
 		{"maxResults high", func(c *Config) { c.Server.MaxResults = 10001 },
 			`server.maxResults: 10001 is out of range; use 1 to 10000`},
+		{"protection limits", func(c *Config) {
+			c.Server.RequestTimeout, c.Server.MaxInFlight, c.Server.QueueTimeout = -1, 0, 2*time.Minute
+			c.Server.MaxMembersPerPatch, c.Server.MaxStringLength = -5, 10
+			c.Server.MaxAuthFailures, c.Server.AuthFailureWindow = -2, -time.Second
+		}, "server.requestTimeout: must be more than 0; write e.g. 30s (Okta gives up after 60s)\n" +
+			"server.maxInFlight: 0 is out of range; use 1 to 100000, e.g. 32\n" +
+			"server.queueTimeout: 2m0s is out of range; use more than 0 and at most 1m, e.g. 1s\n" +
+			"server.maxMembersPerPatch: -5 is out of range; use 1 or more, e.g. 1000\n" +
+			"server.maxStringLength: 10 is too small for real requests; use at least 1KiB, e.g. 64KiB\n" +
+			"server.maxAuthFailures: -2 is out of range; use 1 or more (e.g. 10), or -1 to turn the limit off\n" +
+			"server.authFailureWindow: must be more than 0; write e.g. 1m"},
 		{"tls cert only", func(c *Config) { c.Server.TLS.CertFile = "testdata/full.yaml" },
 			`server.tls.keyFile: missing while server.tls.certFile is set; set the PEM private key file, or remove certFile to serve plain HTTP`},
 		{"tls key only", func(c *Config) { c.Server.TLS.KeyFile = "testdata/full.yaml" },
