@@ -51,3 +51,13 @@ func alive(pid int) bool {
 	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
 	return err == nil
 }
+
+// freeze stops (SIGSTOP) or continues (SIGCONT) a process: a frozen slapd
+// keeps its sockets, so the kernel still accepts connections, but nothing
+// is answered — a hung directory.
+func freeze(p *os.Process, stop bool) error {
+	if stop {
+		return p.Signal(syscall.SIGSTOP)
+	}
+	return p.Signal(syscall.SIGCONT)
+}

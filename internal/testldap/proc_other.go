@@ -2,7 +2,11 @@
 
 package testldap
 
-import "syscall"
+import (
+	"errors"
+	"os"
+	"syscall"
+)
 
 // Without Pdeathsig, keeping slapd in our process group is the better
 // choice: a Ctrl-C at the terminal then reaches slapd too, instead of
@@ -10,3 +14,5 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func reapOrphans() {}
+
+func freeze(*os.Process, bool) error { return errors.New("testldap: Pause and Resume need Linux") }

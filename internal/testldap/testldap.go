@@ -326,6 +326,30 @@ func (s *Server) Stop() error {
 // Kill ends slapd abruptly (an outage), keeping its data for Restart.
 func (s *Server) Kill() error { return s.signal(syscall.SIGKILL, 0) }
 
+// Pause freezes slapd (SIGSTOP) without closing anything: connections
+// are still accepted by the kernel but no request is answered, as with a
+// hung or overloaded directory. Resume undoes it; Stop, Kill and Restart
+// resume a paused slapd first so that it can act on their signal.
+func (s *Server) Pause() error { return s.freeze(true) }
+
+// Resume lets a paused slapd run again; it then answers what queued up.
+func (s *Server) Resume() error { return s.freeze(false) }
+
+func (s *Server) freeze(stop bool) error {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	if cmd == nil {
+		return errors.New("testldap: slapd was never started")
+	}
+	select {
+	case <-done:
+		return errors.New("testldap: slapd is not running")
+	default:
+	}
+	return freeze(cmd.Process, stop)
+}
+
 // Restart starts slapd again on the same ports with the same data; a
 // running instance is shut down first.
 func (s *Server) Restart() error {
@@ -352,6 +376,9 @@ func (s *Server) signal(sig syscall.Signal, grace time.Duration) error {
 	case <-done:
 		return nil
 	default:
+	}
+	if sig != syscall.SIGKILL {
+		_ = freeze(cmd.Process, false) // a paused slapd cannot act on SIGTERM
 	}
 	// Signal fails on Windows for anything but Kill; fall through to Kill.
 	if sig == syscall.SIGKILL || cmd.Process.Signal(sig) != nil {

@@ -198,3 +198,32 @@ func TestFixedPortBusy(t *testing.T) {
 		t.Errorf("error does not say the port is in use: %v", err)
 	}
 }
+
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{LDAPSPort: -1, NoSync: true})
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	// A frozen slapd still completes TCP handshakes (the kernel does) but
+	// answers nothing: the search must run into its timeout.
+	c, err := ldap.DialURL(s.URL, ldap.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}))
+	if err != nil {
+		t.Fatalf("dial while paused: %v (the kernel should still accept)", err)
+	}
+	c.SetTimeout(300 * time.Millisecond)
+	if err := c.Bind(s.BindDN, s.BindPassword); err == nil {
+		t.Fatal("bind answered while paused")
+	}
+	c.Close()
+	if err := s.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CanBind(s.BindDN, s.BindPassword); err != nil {
+		t.Fatalf("bind after Resume: %v", err)
+	}
+	// Stop must work on a paused server too (Cleanup calls it).
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+}
