@@ -21,6 +21,8 @@ const (
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultPoolSize       = 4
+	DefaultCursors        = 4
+	DefaultCursorIdle     = 60 * time.Second
 )
 
 // Options configure a Store. Zero durations and PoolSize take the defaults.
@@ -42,6 +44,22 @@ type Options struct {
 	RequestTimeout time.Duration // per LDAP request (per page for searches); default 30s
 	PoolSize       int           // pooled connections; default 4
 	Logger         *slog.Logger  // nil = discard
+
+	// Cursors bounds the paged searches SearchPage keeps open between the
+	// pages of a list, so that the next page continues where the last one
+	// stopped (see page.go). Each holds one connection besides the pool.
+	// Default 4; negative keeps none (every page after the first is then
+	// found by a keys-only skip from the top).
+	Cursors int
+	// CursorIdle closes a cursor unused for this long, and is how long a
+	// counted totalResults is reused. Default 60s.
+	CursorIdle time.Duration
+
+	// Observer, when set, is told about every operation (see Observer).
+	Observer Observer
+	// DryRun sends no writes: they are logged and reported as done (see
+	// dryrun.go). Reads still go to the directory.
+	DryRun bool
 }
 
 // String keeps the password out of fmt output (%v, %+v) of Options.
@@ -68,6 +86,7 @@ func (o Options) LogValue() slog.Value {
 		slog.Duration("dial_timeout", o.DialTimeout),
 		slog.Duration("request_timeout", o.RequestTimeout),
 		slog.Int("pool_size", o.PoolSize),
+		slog.Bool("dry_run", o.DryRun),
 	)
 }
 
@@ -96,6 +115,12 @@ func (o Options) normalize() (Options, []server, error) {
 	}
 	if o.PoolSize == 0 {
 		o.PoolSize = DefaultPoolSize
+	}
+	if o.Cursors == 0 {
+		o.Cursors = DefaultCursors
+	}
+	if o.CursorIdle <= 0 {
+		o.CursorIdle = DefaultCursorIdle
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

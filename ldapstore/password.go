@@ -24,6 +24,9 @@ func (s *Store) SetPassword(ctx context.Context, dn, password string) error {
 	if password == "" {
 		return wrapErr("password modify", dn, ErrEmptyPassword)
 	}
+	if s.opts.DryRun {
+		return s.dryPassword(ctx, dn)
+	}
 	req := ldap.NewPasswordModifyRequest(dn, "", password)
 	return s.exec(ctx, "password modify", dn, func(l *ldap.Conn) error {
 		_, err := l.PasswordModify(req)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -168,6 +169,7 @@ func (s *Store) dial(ctx context.Context, bind bool) (*ldap.Conn, string, error)
 }
 
 func (s *Store) dialOne(ctx context.Context, srv server, bind bool) (l *ldap.Conn, err error) {
+	defer s.observe("connect", time.Now(), &err)
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.opts.DialTimeout)
 	defer cancel()

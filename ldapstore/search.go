@@ -183,6 +183,9 @@ func (s *Store) search(ctx context.Context, op string, r SearchRequest, start fu
 // paged-results control (page 500) so that server size limits for
 // non-paged searches do not cut the result.
 func (s *Store) Search(ctx context.Context, r SearchRequest) ([]*Entry, error) {
+	if es, ok, err := s.dryRunSearch(ctx, r); ok {
+		return es, err
+	}
 	var out []*Entry
 	err := s.search(ctx, "search", r,
 		func() { out = nil },
@@ -208,32 +211,4 @@ func (s *Store) SearchOne(ctx context.Context, r SearchRequest) (*Entry, error) 
 		return nil, wrapErr("search", r.BaseDN, ErrNotUnique)
 	}
 	return es[0], nil
-}
-
-// SearchPage returns the entries at positions [offset, offset+limit) of the
-// result (0-based, in server order) and the total number of matches.
-// limit 0 returns only the total. It streams one paged search, so memory is
-// bounded by limit plus one page, not by the result size; its cost is
-// proportional to the whole result.
-func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit int) ([]*Entry, int, error) {
-	if offset < 0 || limit < 0 {
-		return nil, 0, wrapErr("search", r.BaseDN, errors.New("negative offset or limit"))
-	}
-	var (
-		out   []*Entry
-		total int
-	)
-	err := s.search(ctx, "search", r,
-		func() { out, total = nil, 0 },
-		func(e *ldap.Entry) bool {
-			if total >= offset && total-offset < limit {
-				out = append(out, toEntry(e))
-			}
-			total++
-			return true
-		})
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"sort"
+	"sync/atomic"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -22,8 +24,10 @@ type Store struct {
 	servers []server
 	log     *slog.Logger
 	pool    *pool
+	pg      pager // paging cursors and counted totals (page.go)
 
-	wrapConn func(net.Conn) net.Conn // test hook: wraps every dialled connection
+	wrapConn func(net.Conn) net.Conn  // test hook: wraps every dialled connection
+	observer atomic.Pointer[Observer] // see observe.go
 }
 
 // Open validates opts and prepares the pool. It does not contact the
@@ -37,6 +41,8 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{opts: o, servers: servers, log: o.Logger}
 	s.pool = newPool(s)
+	s.initPager()
+	s.SetObserver(o.Observer)
 	if o.InsecureSkipVerify {
 		s.log.Warn("ldap: TLS certificate verification is disabled (InsecureSkipVerify)")
 	}
@@ -46,6 +52,7 @@ func Open(opts Options) (*Store, error) {
 // Close closes idle connections and makes further operations fail with
 // ErrClosed; connections in use are closed when their operation ends.
 func (s *Store) Close() error {
+	s.pg.cursors.close()
 	s.pool.close()
 	return nil
 }
@@ -69,7 +76,8 @@ type Change struct {
 // exec runs a write (or any non-retryable operation) on a pooled connection.
 // Writes are never retried: a write whose reply was lost may have been
 // applied.
-func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) (err error) {
+	defer s.observe(op, time.Now(), &err)
 	c, err := s.pool.get(ctx, false)
 	if err != nil {
 		return wrapErr(op, dn, err)
@@ -83,7 +91,8 @@ func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) err
 // been sitting in the pool (the server restarted, a firewall dropped it), it
 // is retried once on a freshly dialled connection. fn must start from
 // scratch each time it is called.
-func (s *Store) read(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+func (s *Store) read(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) (err error) {
+	defer s.observe(op, time.Now(), &err)
 	fresh := false
 	for {
 		c, err := s.pool.get(ctx, fresh)
@@ -149,6 +158,9 @@ func (s *Store) Add(ctx context.Context, dn string, attrs map[string][]string) e
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	if s.opts.DryRun {
+		return s.dryAdd(ctx, dn, attrs)
+	}
 	req := ldap.NewAddRequest(dn, nil)
 	for _, name := range names {
 		req.Attribute(name, attrs[name])
@@ -194,6 +206,9 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 			return wrapErr(op, dn, fmt.Errorf("unknown change op %d on %s", c.Op, c.Attr))
 		}
 	}
+	if s.opts.DryRun {
+		return s.dryModify(ctx, dn, changes)
+	}
 	return s.exec(ctx, op, dn, func(l *ldap.Conn) error { return l.Modify(req) })
 }
 
@@ -207,6 +222,9 @@ func (s *Store) Rename(ctx context.Context, dn, rdnAttr, rdnValue string) (strin
 	if err != nil {
 		return "", wrapErr("rename", dn, err)
 	}
+	if s.opts.DryRun {
+		return s.dryRename(ctx, dn, rdnAttr, rdnValue, parent)
+	}
 	rdn := ChildDN(rdnAttr, rdnValue, "")
 	req := ldap.NewModifyDNRequest(dn, rdn, true, "")
 	if err := s.exec(ctx, "rename", dn, func(l *ldap.Conn) error { return l.ModifyDN(req) }); err != nil {
@@ -217,6 +235,9 @@ func (s *Store) Rename(ctx context.Context, dn, rdnAttr, rdnValue string) (strin
 
 // Delete removes a leaf entry.
 func (s *Store) Delete(ctx context.Context, dn string) error {
+	if s.opts.DryRun {
+		return s.dryDelete(ctx, dn)
+	}
 	req := ldap.NewDelRequest(dn, nil)
 	return s.exec(ctx, "delete", dn, func(l *ldap.Conn) error { return l.Del(req) })
 }

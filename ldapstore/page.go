@@ -1,0 +1,384 @@
+package ldapstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// How SearchPage finds the page at [offset, offset+limit) of a result, in
+// the server's own order (back-mdb: entry-id order, so entries added during
+// a walk come at its end):
+//
+//  1. A cursor of this request positioned at offset, or at most
+//     cursorMaxSkip entries before it, continues: one page read per SCIM
+//     page, whatever the offset. This is the sequential import.
+//  2. Otherwise, at offset 0, the first page is read on a pooled connection.
+//     A result that fits (a userName eq lookup) ends there; a longer one
+//     keeps the connection as a new cursor.
+//  3. Otherwise (another bridge instance served the previous page, the
+//     cursor expired, the client jumped) a keys-only paged search ("1.1":
+//     DNs, which decode several times faster than entries) skips offset
+//     entries and collects the window's DNs; the entries are then read by
+//     DN, and the keys-only search stays open as a cursor, so a client that
+//     continues on this instance continues in step 1.
+//
+// Every path walks the same search (base, scope, filter) in the same
+// server order, so they agree on which entry is at which offset, and a
+// cursor and a skip may take turns within one walk. Entries added during a
+// walk appear at its end and deleted ones drop out; a cursor never repeats
+// or skips an unchanged entry. A skip counts offsets in the directory as it
+// is now, so after deletions behind the client's position a walk that
+// changes instance misses as many entries as were deleted (never
+// duplicates one); Okta picks them up at its next import.
+//
+// totalResults is counted with a keys-only search when a walk starts (or
+// when a skip has no cursor to inherit it from) and reused by every page of
+// that walk; counts are also kept for CursorIdle per (base, scope, filter).
+// So it can be that old: entries added meanwhile are still returned (a
+// walk that is not at its end reports at least one more than it has
+// yielded), and the last page of a walk reports the exact number it
+// yielded.
+
+// cursorMaxSkip is how far a cursor may read ahead (and drop) to reach the
+// requested offset, rather than the page being found by a keys-only skip:
+// two bridge instances taking turns leave gaps of one page, ten of nine.
+const cursorMaxSkip = 1000
+
+// baseReadsInFlight bounds the pipelined base reads of a keys-only page.
+const baseReadsInFlight = 16
+
+// pageKey identifies a walk: requests with the same key have the same
+// entries in the same order.
+func pageKey(req *ldap.SearchRequest) string {
+	return countKey(req) + "\x00" + strings.Join(req.Attributes, "\x00")
+}
+
+func countKey(req *ldap.SearchRequest) string {
+	return req.BaseDN + "\x00" + strconv.Itoa(req.Scope) + "\x00" + req.Filter
+}
+
+// SearchPage returns the entries at positions [offset, offset+limit) of the
+// result (0-based, in server order) and the total number of matches; limit
+// 0 returns only the total. Memory is bounded by limit plus one page. See
+// the comment at the top of page.go for how pages are found and how fresh
+// the total is.
+func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit int) ([]*Entry, int, error) {
+	if offset < 0 || limit < 0 {
+		return nil, 0, wrapErr("search", r.BaseDN, errors.New("negative offset or limit"))
+	}
+	req, err := r.ldapRequest()
+	if err != nil {
+		return nil, 0, wrapErr("search", r.BaseDN, err)
+	}
+	if limit == 0 {
+		n, err := s.count(ctx, req, true)
+		return nil, n, err
+	}
+	key := pageKey(req)
+	if cu := s.pg.cursors.take(key, offset, cursorMaxSkip); cu != nil {
+		es, total, err := s.fromCursor(ctx, cu, offset, limit)
+		if err == nil || ctx.Err() != nil {
+			return es, total, err
+		}
+		// The cursor's connection or cookie went stale (the server
+		// restarted, or dropped the paged state): find the page afresh.
+		s.log.Debug("ldap: paging cursor failed, skipping to the page instead", "offset", offset, "err", err)
+	}
+	if offset == 0 {
+		return s.firstPage(ctx, req, key, limit)
+	}
+	return s.skipToPage(ctx, req, key, offset, limit)
+}
+
+// fromCursor serves a page from a cursor taken from the cache and puts it
+// back (or closes it at the end of the result).
+func (s *Store) fromCursor(ctx context.Context, cu *cursor, offset, limit int) ([]*Entry, int, error) {
+	if _, err := cu.next(ctx, s, offset-cu.pos, false); err != nil {
+		s.pg.cursors.drop(cu)
+		return nil, 0, err
+	}
+	les, err := cu.next(ctx, s, limit, true)
+	if err != nil {
+		s.pg.cursors.drop(cu)
+		return nil, 0, err
+	}
+	var es []*Entry
+	if cu.keysOnly {
+		es, err = s.readWindow(ctx, cu, les)
+	} else {
+		es = toEntries(les)
+	}
+	total := s.walkTotal(cu)
+	s.pg.cursors.put(cu)
+	if err != nil {
+		return nil, 0, err
+	}
+	return es, total, nil
+}
+
+// walkTotal is the totalResults to report after a cursor yielded a page:
+// exact at the end of the walk; otherwise the count taken when it started,
+// but never so low that the client would stop before the entries the
+// cursor still has.
+func (s *Store) walkTotal(cu *cursor) int {
+	if cu.exhausted() {
+		s.pg.counts.put(countKey(cu.req), cu.pos)
+		return cu.pos
+	}
+	return max(cu.total, cu.pos+max(len(cu.buf), 1))
+}
+
+// firstPage reads the page at offset 0 on a pooled connection. When more
+// entries follow, the connection becomes a cursor for the next page (if a
+// cursor is free) and the total is counted.
+func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key string, limit int) ([]*Entry, int, error) {
+	// One entry more than the client's page, so that a result that fits
+	// (a userName eq lookup) is known to end without a second request.
+	cu, err := s.openCursor(ctx, req, key, false, limit+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	for !cu.done && len(cu.buf) <= limit {
+		if err := cu.fetch(ctx, s); err != nil {
+			cu.close()
+			return nil, 0, err
+		}
+	}
+	cu.size = uint32(max(1, min(limit, pageSize)))
+	les, _ := cu.next(ctx, s, limit, true) // buffered: no request
+	es := toEntries(les)
+	if cu.exhausted() {
+		cu.close()
+		return es, len(es), nil
+	}
+	return es, s.adopt(ctx, cu), nil
+}
+
+// skipToPage finds the page at offset > 0 with a keys-only search, reads
+// its entries by DN, and keeps the keys-only search as a cursor.
+func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key string, offset, limit int) ([]*Entry, int, error) {
+	kreq := *req
+	kreq.Attributes = []string{"1.1"}
+	cu, err := s.openCursor(ctx, &kreq, key, true, pageSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	cu.attrs = req.Attributes
+	les, err := cu.next(ctx, s, offset, false)
+	if err == nil {
+		les, err = cu.next(ctx, s, limit, true)
+	}
+	var es []*Entry
+	if err == nil {
+		es, err = s.readWindow(ctx, cu, les)
+	}
+	switch {
+	case err != nil:
+		cu.close()
+		return nil, 0, err
+	case cu.exhausted():
+		cu.close()
+		s.pg.counts.put(countKey(req), cu.pos)
+		return es, cu.pos, nil
+	}
+	return es, s.adopt(ctx, cu), nil
+}
+
+// openCursor starts a paged search on a pooled connection and reads its
+// first page (of size entries). The connection leaves the pool with the
+// cursor, which the caller passes to adopt or closes; a search that ended
+// on its first page gives the connection back at once.
+func (s *Store) openCursor(ctx context.Context, req *ldap.SearchRequest, key string, keysOnly bool, size int) (*cursor, error) {
+	fresh := false
+	for {
+		c, err := s.pool.get(ctx, fresh)
+		if err != nil {
+			return nil, wrapErr("search", req.BaseDN, err)
+		}
+		r := *req
+		cu := &cursor{key: key, req: &r, keysOnly: keysOnly, c: c, size: uint32(max(1, min(size, pageSize)))}
+		cu.paging = ldap.NewControlPaging(cu.size)
+		r.Controls = []ldap.Control{cu.paging}
+		err = cu.fetch(ctx, s)
+		switch {
+		case err == nil && cu.done:
+			s.pool.put(c, nil)
+			cu.c = nil
+			return cu, nil
+		case err == nil:
+			s.pool.put(nil, nil) // the slot is free; the connection is the cursor's
+			return cu, nil
+		}
+		s.pool.put(c, err)
+		if c.reused && !fresh && ctx.Err() == nil && IsUnavailable(err) {
+			fresh = true // a stale pooled connection: once more on a new one
+			continue
+		}
+		return nil, err
+	}
+}
+
+// adopt keeps a cursor that has more to yield for the next page, if the
+// cache has room, and returns the walk's total.
+func (s *Store) adopt(ctx context.Context, cu *cursor) int {
+	total, err := s.count(ctx, cu.req, false)
+	if err != nil {
+		// The page is good and a total is owed: report what is known,
+		// which keeps the client paging.
+		s.log.Warn("ldap: counting the result failed", "base", cu.req.BaseDN, "err", err)
+		total = 0
+	}
+	cu.total = total
+	total = max(total, cu.pos+max(len(cu.buf), 1))
+	if s.pg.cursors.reserve() {
+		s.pg.cursors.put(cu)
+	} else {
+		abandonCursor(cu)
+	}
+	return total
+}
+
+// abandonCursor ends a paged search nobody will continue: RFC 2696 asks for
+// page size 0 with the last cookie; closing the connection does the same
+// for servers that ignore that.
+func abandonCursor(cu *cursor) {
+	if cu.c != nil {
+		cu.paging.PagingSize = 0
+		_, _ = cu.c.l.Search(cu.req)
+	}
+	cu.close()
+}
+
+// readWindow reads the entries of a keys-only page by DN, with the walk's
+// filter and attributes, pipelined on one pooled connection. An entry that
+// was deleted or no longer matches since its DN was listed is left out.
+func (s *Store) readWindow(ctx context.Context, cu *cursor, keys []*ldap.Entry) ([]*Entry, error) {
+	req := cu.req
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	got := make([]*ldap.Entry, len(keys))
+	err := s.read(ctx, "search", req.BaseDN, func(l *ldap.Conn) error {
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			first error
+			slots = make(chan struct{}, baseReadsInFlight)
+		)
+		for i, k := range keys {
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				one := ldap.NewSearchRequest(k.DN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, req.Filter, cu.attrs, nil)
+				res, err := l.Search(one)
+				switch {
+				case err == nil && len(res.Entries) == 1:
+					got[i] = res.Entries[0]
+				case err == nil || ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject):
+				default:
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return first
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Entry, 0, len(got))
+	for _, e := range got {
+		if e != nil {
+			out = append(out, toEntry(e))
+		}
+	}
+	return out, nil
+}
+
+// pager is the Store's paging state.
+type pager struct {
+	cursors *cursorCache // nil when Options.Cursors < 0
+	counts  countCache
+}
+
+func (s *Store) initPager() {
+	s.pg.cursors = newCursorCache(s.opts.Cursors, s.opts.CursorIdle)
+	s.pg.counts.ttl = s.opts.CursorIdle
+}
+
+func toEntries(les []*ldap.Entry) []*Entry {
+	out := make([]*Entry, len(les))
+	for i, e := range les {
+		out[i] = toEntry(e)
+	}
+	return out
+}
+
+// count returns the number of entries the request matches, from the count
+// cache when it is younger than CursorIdle (unless fresh), else with a
+// keys-only paged search.
+func (s *Store) count(ctx context.Context, req *ldap.SearchRequest, fresh bool) (int, error) {
+	k := countKey(req)
+	if n, ok := s.pg.counts.get(k); ok && !fresh {
+		return n, nil
+	}
+	kreq := *req
+	kreq.Attributes = []string{"1.1"}
+	n := 0
+	err := s.read(ctx, "search", req.BaseDN, func(l *ldap.Conn) error {
+		n = 0
+		return scan(l, &kreq, pageSize, func(*ldap.Entry) bool { n++; return true })
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.pg.counts.put(k, n)
+	return n, nil
+}
+
+// countCache keeps recent totals per (base, scope, filter).
+type countCache struct {
+	ttl time.Duration
+
+	mu sync.Mutex
+	m  map[string]countEntry
+}
+
+type countEntry struct {
+	n  int
+	at time.Time
+}
+
+// countCacheMax bounds the cache: list filters with many distinct values
+// (userName eq …) are never counted, since their first page holds them all.
+const countCacheMax = 256
+
+func (cc *countCache) get(k string) (int, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	e, ok := cc.m[k]
+	if !ok || time.Since(e.at) > cc.ttl {
+		return 0, false
+	}
+	return e.n, true
+}
+
+func (cc *countCache) put(k string, n int) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.m == nil || len(cc.m) >= countCacheMax {
+		cc.m = map[string]countEntry{}
+	}
+	cc.m[k] = countEntry{n: n, at: time.Now()}
+}
