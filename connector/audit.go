@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+
+	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
 // auditLog writes one line per directory write: operation, DN, the names of
@@ -20,6 +22,8 @@ func (a *auditLog) write(ctx context.Context, op, dn string, attrs []string, err
 	result := "ok"
 	if err != nil {
 		result = "failed"
+	} else if ldapstore.InDryRunScope(ctx) {
+		result = "dry-run (not sent)"
 	}
 	a.log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", clientName(ctx), "result", result)
 }

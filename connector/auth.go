@@ -6,8 +6,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/config"
@@ -18,34 +22,40 @@ import (
 // credentials. Tokens are compared as SHA-256 digests in constant time, so
 // neither a token's content nor its length leaks through timing.
 type authenticator struct {
-	none   bool
-	tokens [][32]byte
-	basic  []config.BasicUser
+	none     bool
+	tokens   [][32]byte
+	basic    []config.BasicUser
+	failures *failureLimiter // nil: no limit
+	log      *slog.Logger
+	reloaded atomic.Pointer[authenticator] // installed by Server.Reload; see current
 }
 
-func newAuthenticator(cfg config.Auth) *authenticator {
-	a := &authenticator{none: cfg.None, basic: cfg.Basic}
+func newAuthenticator(cfg config.Auth, failures *failureLimiter, log *slog.Logger) *authenticator {
+	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, log: log}
 	for _, t := range cfg.BearerTokens {
 		a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
 	}
 	return a
 }
 
-// check returns the client name for the audit log, or ok=false.
-func (a *authenticator) check(header string) (client string, ok bool) {
+// check returns the client name for the audit log, or ok=false and why, in
+// words that never contain the presented secret.
+func (a *authenticator) check(header string) (client, why string, ok bool) {
 	header = strings.TrimSpace(header)
 	if header == "" {
-		return "", false
+		return "", "no Authorization header", false
 	}
 	scheme, rest, _ := strings.Cut(header, " ")
 	switch strings.ToLower(scheme) {
 	case "bearer":
-		return a.token(strings.TrimSpace(rest))
+		client, ok = a.token(strings.TrimSpace(rest))
+		return client, "unknown bearer token", ok
 	case "basic":
 		return a.basicAuth(strings.TrimSpace(rest))
 	}
 	// Okta's "HTTP Header" auth pastes the token as the whole value.
-	return a.token(header)
+	client, ok = a.token(header)
+	return client, "unknown token (sent without a scheme)", ok
 }
 
 func (a *authenticator) token(t string) (string, bool) {
@@ -62,31 +72,35 @@ func (a *authenticator) token(t string) (string, bool) {
 	return fmt.Sprintf("token#%d", match+1), true
 }
 
-func (a *authenticator) basicAuth(enc string) (string, bool) {
+// basicAuth names the user in why only when it is a configured one: an
+// unknown "user name" may well be a password typed into the wrong field.
+func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return "", false
+		return "", "Basic credentials are not base64", false
 	}
 	user, pass, ok := strings.Cut(string(raw), ":")
 	if !ok {
-		return "", false
+		return "", "Basic credentials without user:password", false
 	}
+	why = "unknown Basic user"
 	for _, b := range a.basic {
 		if subtle.ConstantTimeCompare([]byte(user), []byte(b.Username)) != 1 {
 			continue
 		}
+		why = fmt.Sprintf("wrong password for Basic user %q", b.Username)
 		if b.PasswordHash != "" {
 			if bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass)) == nil {
-				return "basic:" + b.Username, true
+				return "basic:" + b.Username, "", true
 			}
 			continue
 		}
 		pd, wd := sha256.Sum256([]byte(pass)), sha256.Sum256([]byte(b.Password))
 		if subtle.ConstantTimeCompare(pd[:], wd[:]) == 1 {
-			return "basic:" + b.Username, true
+			return "basic:" + b.Username, "", true
 		}
 	}
-	return "", false
+	return "", why, false
 }
 
 // challenge is the WWW-Authenticate value listing the accepted schemes.
@@ -104,12 +118,27 @@ func (a *authenticator) challenge() string {
 func (a *authenticator) middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			a := a.current()
 			if a.none {
 				return next(c)
 			}
-			h := c.Request().Header.Get("Authorization")
-			client, ok := a.check(h)
+			if client, ok := ClientCertIdentity(c.Request()); ok {
+				return next(withClient(c, client))
+			}
+			r := c.Request()
+			addr := clientAddr(r)
+			if wait, blocked := a.failures.blocked(addr, time.Now()); blocked {
+				secs := retryAfter(wait)
+				a.log.DebugContext(r.Context(), "authentication refused: too many failures", "remote", addr)
+				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+				return writeError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
+					"Too many failed authentications from this address; retry after %d seconds with the right credentials.", secs))
+			}
+			h := r.Header.Get("Authorization")
+			client, why, ok := a.check(h)
 			if !ok {
+				a.failures.fail(addr, time.Now())
+				a.log.WarnContext(r.Context(), "authentication failed", "remote", addr, "reason", why)
 				detail := "The credentials were not accepted. Send Authorization: Bearer <token>, the token alone, or HTTP Basic, as configured in server.auth."
 				if strings.TrimSpace(h) == "" {
 					detail = "Authorization header missing. Send Authorization: Bearer <token> (or HTTP Basic, as configured in server.auth)."
@@ -117,7 +146,6 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 				c.Response().Header().Set("WWW-Authenticate", a.challenge())
 				return writeError(c, http.StatusUnauthorized, "", detail)
 			}
-			r := c.Request()
 			c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxClient, client)))
 			return next(c)
 		}

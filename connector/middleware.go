@@ -55,10 +55,11 @@ func readBody(limit int64) echo.MiddlewareFunc {
 			if int64(len(body)) > limit {
 				return writeError(c, http.StatusRequestEntityTooLarge, "", tooLarge)
 			}
+			raw := body // as sent, for bodyChecks
 			if r.Method == http.MethodPatch {
 				body = normalizePatchSchemas(body)
 			}
-			r = r.WithContext(context.WithValue(r.Context(), ctxBody, body))
+			r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxBody, body), rawBodyKey{}, raw))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 			c.SetRequest(r)

@@ -31,6 +31,9 @@ type Server struct {
 	passwords    bool
 	deactivation bool
 	groups       bool
+	throttle     *throttle  // server.maxInFlight, queueTimeout, requestTimeout
+	bodies       bodyChecks // server.maxStringLength, maxMembersPerPatch
+	ops          *ops       // metrics, health, TLS, reload, dry run (ops.go)
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -44,13 +47,23 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 
 	s := &Server{
 		cfg:          cfg,
-		auth:         newAuthenticator(cfg.Server.Auth),
+		auth:         newAuthenticator(cfg.Server.Auth, newFailureLimiter(cfg.Server.MaxAuthFailures, cfg.Server.AuthFailureWindow), log),
 		log:          log,
 		maxResults:   cfg.Server.MaxResults,
 		passwords:    cfg.Users.Password.Attribute != "-",
 		deactivation: cfg.Users.Deactivation.Strategy != "none",
 		groups:       cfg.Groups.Enabled(),
+		throttle:     newThrottle(cfg.Server.MaxInFlight, cfg.Server.QueueTimeout, cfg.Server.RequestTimeout),
+		bodies:       bodyChecks{maxString: int(cfg.Server.MaxStringLength), maxMembers: cfg.Server.MaxMembersPerPatch},
 	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("SECURITY: " + w)
+	}
+	o, err := newOps(cfg, store)
+	if err != nil {
+		return nil, err
+	}
+	s.ops = o
 	types, err := resourceTypes(cfg, store, log)
 	if err != nil {
 		return nil, err
@@ -124,24 +137,24 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
-	e.Use(s.requestLog)
+	e.Use(s.operations, s.requestLog)
 	base := s.cfg.Server.BasePath
-	g := e.Group(base, s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)))
+	g := e.Group(base, pathHint(base), s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.versionHint)
 	g.Any("/ServiceProviderConfig", s.handleSPC)
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, takeFilter, fixResponses(base))
+	g.Any("/*", lib, s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(v1))
 	}
 	return e
 }
 
 // Handler is the whole HTTP handler (for tests and embedding).
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return s.front() }
 
 // httpError answers echo's own errors (unknown routes, panics) as SCIM Errors.
 func (s *Server) httpError(err error, c echo.Context) {
@@ -190,28 +203,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 
 // ListenAndServe serves until ctx is cancelled, then shuts down gracefully.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	hs := &http.Server{
-		Addr:              s.cfg.Server.Listen,
-		Handler:           s.echo,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	errc := make(chan error, 1)
-	go func() {
-		if s.cfg.Server.TLS.CertFile != "" {
-			errc <- hs.ListenAndServeTLS(s.cfg.Server.TLS.CertFile, s.cfg.Server.TLS.KeyFile)
-			return
-		}
-		errc <- hs.ListenAndServe()
-	}()
-	select {
-	case err := <-errc:
+	l, health, err := s.listen()
+	if err != nil {
 		return err
-	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return hs.Shutdown(shutdown)
+	return s.Serve(ctx, l, health)
 }

@@ -1,0 +1,187 @@
+package connector
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+)
+
+// Request bodies are checked here, after authentication and the size limit
+// and before any handler runs, so that nothing ambiguous or oversized ever
+// reaches the directory. Go's decoder (and so the library and our PATCH
+// parser) silently keeps the last of two equal keys; a body with
+// {"userName":"a","userName":"b"} is refused instead, since the client and
+// the bridge could disagree about what it means. Keys are compared
+// case-insensitively, as SCIM attribute names are.
+
+// maxJSONDepth bounds nesting: the deepest real SCIM body (a PATCH value
+// with an extension object holding a complex attribute) is 5 levels.
+const maxJSONDepth = 32
+
+type rawBodyKey struct{}
+
+// bodyChecks holds the limits of server.maxStringLength and
+// server.maxMembersPerPatch.
+type bodyChecks struct {
+	maxString  int
+	maxMembers int
+}
+
+// middleware runs after readBody, which keeps the body as sent under
+// rawBodyKey (PATCH bodies are normalised before they reach handlers).
+func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		raw, _ := r.Context().Value(rawBodyKey{}).([]byte)
+		if len(bytes.TrimSpace(raw)) == 0 {
+			return next(c)
+		}
+		if err := checkJSON(raw, b.maxString); err != nil {
+			return writeError(c, http.StatusBadRequest, err.scimType, err.detail)
+		}
+		if r.Method == http.MethodPatch {
+			if n := patchMemberCount(rawBody(r.Context())); n > b.maxMembers {
+				return writeError(c, http.StatusBadRequest, "invalidValue", fmt.Sprintf(
+					"The PATCH names %d members; at most %d are accepted per request (server.maxMembersPerPatch). Send the change in several PATCH requests.", n, b.maxMembers))
+			}
+		}
+		return next(c)
+	}
+}
+
+type bodyError struct{ scimType, detail string }
+
+// checkJSON walks the body token by token: one JSON value, no duplicate
+// keys in any object, no string (key or value) or number longer than
+// maxString bytes, nesting at most maxJSONDepth.
+func checkJSON(body []byte, maxString int) *bodyError {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // in an object: the next token is a key
+	}
+	var stack []*frame
+	syntax := func(what string) *bodyError {
+		return &bodyError{"invalidSyntax", "The request body is not valid JSON: " + what}
+	}
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			if len(stack) > 0 {
+				return syntax("it ends inside an object or array")
+			}
+			return nil
+		}
+		if err != nil {
+			return syntax(err.Error())
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if key, isKey := tok.(string); isKey && top != nil && top.object && top.key {
+			if len(key) > maxString {
+				return &bodyError{"invalidValue", fmt.Sprintf("An attribute name is longer than %d bytes (server.maxStringLength).", maxString)}
+			}
+			k := strings.ToLower(key)
+			if top.keys[k] {
+				return &bodyError{"invalidSyntax", fmt.Sprintf("The request body has the key %q twice in one object (keys are case-insensitive in SCIM); send it once.", truncate(key, 64))}
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if len(stack) >= maxJSONDepth {
+					return &bodyError{"invalidValue", fmt.Sprintf("The request body nests deeper than %d levels.", maxJSONDepth)}
+				}
+				stack = append(stack, &frame{object: v == '{', keys: map[string]bool{}, key: v == '{'})
+				continue
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if len(v) > maxString {
+				return &bodyError{"invalidValue", fmt.Sprintf("A value is longer than %d bytes (server.maxStringLength).", maxString)}
+			}
+		case json.Number:
+			if len(v) > maxString {
+				return &bodyError{"invalidValue", fmt.Sprintf("A number is longer than %d bytes (server.maxStringLength).", maxString)}
+			}
+		}
+		// A value (or a closed container) completed: in an object the next
+		// token is a key again; at the top level the body must end here.
+		if len(stack) == 0 {
+			if _, err := d.Token(); !errors.Is(err, io.EOF) {
+				return syntax("there is more after the first JSON value")
+			}
+			return nil
+		}
+		if f := stack[len(stack)-1]; f.object {
+			f.key = true
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// patchMemberCount counts the member values the operations of a PATCH body
+// name, in every shape memberDelta accepts. A body that does not parse
+// counts 0: the PATCH handler rejects it.
+func patchMemberCount(body []byte) int {
+	ops, err := parsePatchBody(body)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, op := range ops {
+		value, err := decodeValue(op.Value)
+		if err != nil {
+			continue
+		}
+		if strings.TrimSpace(op.Path) == "" {
+			if obj, ok := value.(map[string]interface{}); ok {
+				n += countElements(lookupFold(obj, "members"))
+			}
+			continue
+		}
+		p, err := scimfilter.ParsePath(op.Path)
+		if err != nil || p.URN != "" || !strings.EqualFold(p.Name, "members") {
+			continue
+		}
+		if p.Filter != nil {
+			ids, _ := idsInFilter(p.Filter)
+			n += len(ids)
+			continue
+		}
+		n += countElements(value)
+	}
+	return n
+}
+
+func countElements(v interface{}) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case []interface{}:
+		return len(x)
+	}
+	return 1
+}

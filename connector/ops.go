@@ -1,0 +1,133 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// ops holds what running the bridge needs beyond answering SCIM: metrics,
+// the readiness probe's store, the swappable TLS configuration, and the
+// dry-run scope's id attributes.
+type ops struct {
+	store   *ldapstore.Store
+	metrics *metrics
+	tls     *tlsState // nil when serving plain HTTP
+	idAttrs []string  // given random values by a dry-run create
+}
+
+func newOps(cfg *config.Config, store *ldapstore.Store) (*ops, error) {
+	o := &ops{store: store, metrics: newMetrics(append([]string{cfg.Server.BasePath}, cfg.Server.V1BasePaths...))}
+	if store != nil {
+		store.SetObserver(o.metrics.observeLDAP)
+	}
+	if cfg.Server.TLS.CertFile != "" {
+		t, err := newTLSState(cfg.Server.TLS)
+		if err != nil {
+			return nil, err
+		}
+		o.tls = t
+	}
+	o.idAttrs = []string{cfg.Users.IDAttribute}
+	if cfg.Groups.Enabled() && cfg.Groups.IDAttribute != cfg.Users.IDAttribute {
+		o.idAttrs = append(o.idAttrs, cfg.Groups.IDAttribute)
+	}
+	return o, nil
+}
+
+// operations wraps every SCIM request: it is counted in the metrics and,
+// when the store is dry-run, gets a dry-run scope (so the answer shows the
+// resource as it would be) and an X-Scim2ldap-Dry-Run header.
+func (s *Server) operations(next echo.HandlerFunc) echo.HandlerFunc {
+	counted := s.ops.metrics.observeHTTP(next)
+	if s.ops.store == nil || !s.ops.store.DryRun() {
+		return counted
+	}
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(ldapstore.WithDryRunScope(r.Context(), s.ops.idAttrs...)))
+		c.Response().Header().Set("X-Scim2ldap-Dry-Run", "true")
+		return counted(c)
+	}
+}
+
+// front is the server's whole handler: health and metrics (unless they
+// have their own listener), else SCIM.
+func (s *Server) front() http.Handler {
+	if s.cfg.Server.HealthListen != "" {
+		return s.echo
+	}
+	health := s.healthHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthPaths[r.URL.Path] {
+			health.ServeHTTP(w, r)
+			return
+		}
+		s.echo.ServeHTTP(w, r)
+	})
+}
+
+// listen opens server.listen and, when set, server.healthListen.
+func (s *Server) listen() (main, health net.Listener, err error) {
+	main, err = net.Listen("tcp", s.cfg.Server.Listen)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.cfg.Server.HealthListen != "" {
+		if health, err = net.Listen("tcp", s.cfg.Server.HealthListen); err != nil {
+			main.Close()
+			return nil, nil, err
+		}
+	}
+	return main, health, nil
+}
+
+// Serve serves SCIM on l (HTTPS when server.tls is set) and, if health is
+// not nil, /healthz, /readyz and /metrics on it, until ctx is cancelled;
+// then it shuts both down gracefully, letting requests in progress finish
+// (up to 30 s).
+func (s *Server) Serve(ctx context.Context, l, health net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.front(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
+	}
+	servers := []*http.Server{hs}
+	errc := make(chan error, 2)
+	go func() {
+		if s.ops.tls != nil {
+			hs.TLSConfig = s.ops.tls.serverConfig()
+			errc <- hs.ServeTLS(l, "", "")
+			return
+		}
+		errc <- hs.Serve(l)
+	}()
+	if health != nil {
+		h := &http.Server{Handler: s.healthHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		servers = append(servers, h)
+		go func() { errc <- h.Serve(health) }()
+	}
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		if serr := srv.Shutdown(shutdown); err == nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = serr
+		}
+	}
+	return err
+}

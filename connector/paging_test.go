@@ -1,0 +1,318 @@
+package connector_test
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// pagedUsers is enough for 30 pages of Okta's 100, and several of the
+// store's 500-entry LDAP pages, while slapadd loads it in about a second.
+const pagedUsers = 3000
+
+// usersLDIF writes n inetOrgPerson entries under ou=People for slapadd,
+// shaped like the users the bridge creates (uid = userName).
+func usersLDIF(tb testing.TB, n int) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "users.ldif")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		uid := fmt.Sprintf("user%06d@example.com", i)
+		fmt.Fprintf(w, "dn: uid=%s,ou=People,dc=example,dc=com\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: inetOrgPerson\n"+
+			"uid: %s\ncn: Given%d Family%d\nsn: Family%d\ngivenName: Given%d\nmail: %s\nemployeeNumber: 00u%07d\n\n", uid, uid, i, i, i, i, uid, i)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// bridgeOn starts one more bridge instance (examples/openldap.yaml) in
+// front of an existing directory; opts adjusts its LDAP options.
+func bridgeOn(t *testing.T, dir *testldap.Server, opts func(*ldapstore.Options)) *bed {
+	t.Helper()
+	cfg, err := config.Load("../examples/openldap.yaml")
+	if err != nil {
+		t.Fatalf("examples/openldap.yaml: %v", err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	o := ldapstore.Options{URLs: []string{dir.URL}, BindDN: dir.BindDN, BindPassword: dir.BindPassword, Logger: log}
+	if opts != nil {
+		opts(&o)
+	}
+	store, err := ldapstore.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := connector.New(cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bridge log:\n%s", logs.String())
+		}
+	})
+	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
+}
+
+func noCursors(o *ldapstore.Options) { o.Cursors = -1 }
+
+// page is one answer of an Okta import page.
+type page struct {
+	total int
+	names []string
+}
+
+// importPage asks for the page at startIndex the way Okta's import does.
+func importPage(b *bed, startIndex int) page {
+	b.t.Helper()
+	r := b.do("GET", "/Users?startIndex="+strconv.Itoa(startIndex)+"&count=100", "").want(b.t, http.StatusOK)
+	total, err := strconv.Atoi(str(r.body, "totalResults"))
+	if err != nil {
+		b.t.Fatalf("totalResults: %s", r.raw)
+	}
+	list, _ := r.body["Resources"].([]interface{})
+	p := page{total: total}
+	for _, res := range list {
+		p.names = append(p.names, str(res, "userName"))
+	}
+	if got := str(r.body, "itemsPerPage"); got != strconv.Itoa(len(p.names)) && got != "100" {
+		b.t.Errorf("itemsPerPage %s with %d resources", got, len(p.names))
+	}
+	return p
+}
+
+// walk imports every user like Okta: startIndex 1, 101, 201, … until it
+// passes totalResults, sending page i to instances[i % len]; between(i) runs
+// after page i. Bounded: a walk never asks for more than 2×pagedUsers.
+func walk(t *testing.T, instances []*bed, between func(i int)) []string {
+	t.Helper()
+	var names []string
+	for i, start := 0, 1; start <= 2*pagedUsers; i, start = i+1, start+100 {
+		p := importPage(instances[i%len(instances)], start)
+		names = append(names, p.names...)
+		if start+100 > p.total {
+			return names
+		}
+		if between != nil {
+			between(i)
+		}
+	}
+	t.Fatalf("import did not end within %d pages", 2*pagedUsers/100)
+	return nil
+}
+
+// TestImportPaging: an Okta-style import sees every user exactly once, in
+// the directory's order, whether its pages continue a cursor, are found by
+// a skip (a second bridge instance without the cursor), or alternate
+// between instances behind a round-robin load balancer.
+func TestImportPaging(t *testing.T) {
+	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
+	withCursors := bridgeOn(t, dir, nil)
+	another := bridgeOn(t, dir, nil)
+	without := bridgeOn(t, dir, noCursors)
+
+	// The directory's own order of a paged search is what every path must
+	// reproduce.
+	var order []string
+	for _, e := range sortedByDirectory(t, dir) {
+		order = append(order, e)
+	}
+
+	tests := []struct {
+		name      string
+		instances []*bed
+	}{
+		{"one instance, cursor", []*bed{withCursors}},
+		{"cursor off: every page a skip", []*bed{without}},
+		{"round robin, both with cursors", []*bed{withCursors, another}},
+		{"round robin, one without cursor", []*bed{withCursors, without}},
+		{"round robin, three instances", []*bed{another, without, withCursors}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := walk(t, tt.instances, nil)
+			if len(got) != len(order) {
+				t.Fatalf("import returned %d users, the directory has %d", len(got), len(order))
+			}
+			for i := range got {
+				if got[i] != order[i] {
+					t.Fatalf("entry %d is %s, the directory's order has %s", i, got[i], order[i])
+				}
+			}
+		})
+	}
+
+	t.Run("totalResults and the last page", func(t *testing.T) {
+		for _, b := range []*bed{withCursors, without} {
+			p := importPage(b, pagedUsers-49)
+			if p.total != pagedUsers || len(p.names) != 50 {
+				t.Errorf("last page: %d users, totalResults %d", len(p.names), p.total)
+			}
+			p = importPage(b, pagedUsers+1)
+			if p.total != pagedUsers || len(p.names) != 0 {
+				t.Errorf("past the end: %d users, totalResults %d", len(p.names), p.total)
+			}
+			r := b.do("GET", "/Users?count=0", "").want(t, http.StatusOK)
+			if str(r.body, "totalResults") != strconv.Itoa(pagedUsers) {
+				t.Errorf("count=0: %s", r.raw)
+			}
+		}
+	})
+}
+
+// sortedByDirectory lists the uids of ou=People in the order the directory
+// returns them.
+func sortedByDirectory(t *testing.T, dir *testldap.Server) []string {
+	t.Helper()
+	store, err := ldapstore.Open(ldapstore.Options{URLs: []string{dir.URL}, BindDN: dir.BindDN, BindPassword: dir.BindPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	es, err := store.Search(t.Context(), ldapstore.SearchRequest{
+		BaseDN: dir.PeopleDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq("objectClass", "inetOrgPerson"), Attributes: []string{"uid"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.First("uid")
+	}
+	return out
+}
+
+// TestImportPagingWhileChanging: users created and deleted between the pages
+// of an import. No user that stayed is ever returned twice; with a cursor
+// each is returned exactly once, and new users come at the end. A walk
+// whose pages are found by skips (no cursor) counts offsets in the
+// directory as it is at each page, so it may miss at most as many unchanged
+// users as were deleted behind its position, never more.
+func TestImportPagingWhileChanging(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  func(*ldapstore.Options)
+		exact bool // every unchanged user exactly once
+	}{
+		{"cursor", nil, true},
+		{"cursor off", noCursors, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
+			b := bridgeOn(t, dir, tt.opts)
+			uid := func(i int) string { return fmt.Sprintf("user%06d@example.com", i) }
+			deleted := map[string]bool{}
+			added := map[string]bool{}
+			deletedBehind := 0
+			between := func(i int) {
+				if i%5 != 2 { // every fifth page
+					return
+				}
+				seen := (i + 1) * 100
+				for _, n := range []int{seen - 50, seen + 150, seen + 700} { // one behind, two ahead
+					if n >= pagedUsers || deleted[uid(n)] {
+						continue
+					}
+					r := b.do("GET", "/Users?filter=userName%20eq%20%22"+uid(n)+"%22", "").want(t, http.StatusOK)
+					id := str(r.body, "Resources.0.id")
+					b.do("DELETE", "/Users/"+id, "").want(t, http.StatusNoContent)
+					deleted[uid(n)] = true
+					if n < seen {
+						deletedBehind++
+					}
+				}
+				name := fmt.Sprintf("new%03d@example.com", i)
+				b.create(userBody(name, "New", strconv.Itoa(i), "Pass-word-1"))
+				added[name] = true
+			}
+			got := walk(t, []*bed{b}, between)
+
+			count := map[string]int{}
+			for _, n := range got {
+				count[n]++
+			}
+			missed := 0
+			for i := range pagedUsers {
+				n := uid(i)
+				switch {
+				case count[n] > 1:
+					t.Errorf("%s returned %d times", n, count[n])
+				case count[n] == 0 && !deleted[n]:
+					missed++
+				}
+			}
+			for n := range added {
+				if count[n] > 1 {
+					t.Errorf("new user %s returned %d times", n, count[n])
+				}
+			}
+			// Deleted before the walk reached them: never returned.
+			for n := range deleted {
+				if count[n] > 0 && !seenBeforeDelete(got, n) {
+					t.Errorf("deleted user %s returned", n)
+				}
+			}
+			if len(deleted) == 0 || len(added) == 0 {
+				t.Fatalf("nothing changed during the walk: %d deleted, %d added", len(deleted), len(added))
+			}
+			switch {
+			case tt.exact && missed > 0:
+				t.Errorf("%d unchanged users missed with a cursor", missed)
+			case tt.exact && len(got) != pagedUsers-len(deleted)+len(added)+deletedBehind:
+				// deletedBehind users were returned before their deletion.
+				t.Errorf("returned %d users, want %d", len(got), pagedUsers-len(deleted)+len(added)+deletedBehind)
+			case missed > deletedBehind:
+				t.Errorf("%d unchanged users missed, more than the %d deleted behind the walk", missed, deletedBehind)
+			}
+			if tt.exact {
+				// New users come after every user that was there before.
+				last := got[len(got)-len(added):]
+				for _, n := range last {
+					if !added[n] {
+						t.Errorf("the walk ends with %v, want the new users last", last)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// seenBeforeDelete: the users deleted behind the walk's position were
+// returned before they were deleted; they are the ones whose number is
+// below the deletion point. Their names sort among the preloaded ones, so
+// "returned" is all the walk can tell; the deletion schedule makes every
+// deletion behind the walk one of seen-50.
+func seenBeforeDelete(got []string, name string) bool {
+	for _, n := range got {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
