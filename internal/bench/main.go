@@ -1,0 +1,178 @@
+// Command bench measures the bridge against raw LDAP on a private slapd it
+// starts itself, and prints both side by side with their ratio:
+//
+//	go run ./internal/bench -n 100000
+//
+// It loads N users with slapadd, then measures with go-ldap directly (add,
+// search by uid, modify, delete, one paged read of all N) and through the
+// real scim2ldap binary over loopback HTTP (SCIM create, userName eq
+// lookup, PATCH, DELETE at the same concurrency, and an Okta-style import
+// of all N at count=100), and reports the bridge's peak RSS. The bridge runs
+// as a child process (built from ./cmd/scim2ldap, configured by
+// examples/openldap.yaml) so that its memory is measured alone. Every loop
+// is bounded; nothing listens beyond 127.0.0.1.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
+)
+
+type params struct {
+	n       int  // users preloaded
+	ops     int  // writes per write phase (add, modify, delete)
+	lookups int  // searches per search phase
+	conc    int  // concurrent clients, raw and bridge alike
+	count   int  // import page size
+	noSync  bool // slapd dbnosync
+}
+
+func main() {
+	var p params
+	flag.IntVar(&p.n, "n", 100000, "users preloaded with slapadd (and imported)")
+	flag.IntVar(&p.ops, "ops", 500, "operations per write phase (add/create, modify/PATCH, delete/DELETE)")
+	flag.IntVar(&p.lookups, "lookups", 5000, "searches per lookup phase")
+	flag.IntVar(&p.conc, "c", 4, "concurrent clients for the rate phases (the bridge's default poolSize is 4)")
+	flag.IntVar(&p.count, "count", 100, "import page size (Okta: 100)")
+	flag.BoolVar(&p.noSync, "nosync", false, "run slapd with dbnosync (writes stop being fsync-bound)")
+	flag.Parse()
+	if p.n < 1 || p.ops < 1 || p.lookups < 1 || p.conc < 1 || p.count < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -n, -ops, -lookups, -c and -count must be positive")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, p, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, p params, out io.Writer) error {
+	tmp, err := os.MkdirTemp("", "scim2ldap-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Fprintf(out, "scim2ldap bench: %d users, %d writes and %d lookups per phase at concurrency %d, import count=%d, mdb %s\n",
+		p.n, p.ops, p.lookups, p.conc, p.count, map[bool]string{true: "dbnosync", false: "durable"}[p.noSync])
+	t0 := time.Now()
+	ldif := filepath.Join(tmp, "users.ldif")
+	if err := writeUsers(ldif, p.n); err != nil {
+		return err
+	}
+	dir, err := testldap.StartProcess(testldap.Options{LDAPSPort: -1, NoSync: p.noSync, PreloadLDIF: ldif})
+	if err != nil {
+		return err
+	}
+	defer dir.Stop()
+	os.Remove(ldif)
+	fmt.Fprintf(out, "slapd with %d users (slapadd) ready in %s\n", p.n, time.Since(t0).Round(time.Millisecond))
+
+	br, err := startBridge(ctx, tmp, dir)
+	if err != nil {
+		return err
+	}
+	defer br.stop()
+	fmt.Fprintf(out, "bridge pid %d on %s\n\n", br.cmd.Process.Pid, br.base)
+
+	var rows []row
+	// The reads first, back to back, on the same warm directory.
+	raw, err := rawPagedRead(ctx, dir, p.n)
+	if err != nil {
+		return fmt.Errorf("raw paged read: %w", err)
+	}
+	imp, err := br.importAll(ctx, p.n, p.count)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	rows = append(rows, row{name: "paged read of all N / import", raw: raw.Seconds(), bridge: imp.total.Seconds(), unit: "s", target: "≤ 3", lowerIsBetter: true})
+
+	rc, err := newRawClients(dir, p.conc)
+	if err != nil {
+		return err
+	}
+	defer rc.close()
+	phases := []struct {
+		name, target string
+		raw, bridge  func(ctx context.Context) (float64, error)
+	}{
+		{"add / create", "≥ 0.7", func(ctx context.Context) (float64, error) { return rc.add(ctx, p) }, func(ctx context.Context) (float64, error) { return br.create(ctx, p) }},
+		{"search by uid / userName eq", "≥ 0.7", func(ctx context.Context) (float64, error) { return rc.search(ctx, p) }, func(ctx context.Context) (float64, error) { return br.lookup(ctx, p) }},
+		{"modify / PATCH", "≥ 0.7", func(ctx context.Context) (float64, error) { return rc.modify(ctx, p) }, func(ctx context.Context) (float64, error) { return br.patch(ctx, p) }},
+		{"delete / DELETE", "", func(ctx context.Context) (float64, error) { return rc.delete(ctx, p) }, func(ctx context.Context) (float64, error) { return br.delete(ctx, p) }},
+	}
+	for _, ph := range phases {
+		r, err := ph.raw(ctx)
+		if err != nil {
+			return fmt.Errorf("raw %s: %w", ph.name, err)
+		}
+		b, err := ph.bridge(ctx)
+		if err != nil {
+			return fmt.Errorf("bridge %s: %w", ph.name, err)
+		}
+		rows = append(rows, row{name: ph.name, raw: r, bridge: b, unit: "/s", target: ph.target})
+	}
+	hwm, rss := br.memory()
+
+	fmt.Fprintf(out, "%-32s %12s %12s %12s %8s\n", "operation (raw / bridge)", "raw LDAP", "bridge", "bridge/raw", "target")
+	for _, r := range rows {
+		r.print(out)
+	}
+	fmt.Fprintf(out, "\nimport of %d users at count=%d: %d pages, %s total (%.0f users/s)\n", imp.users, p.count, imp.pages, imp.total.Round(time.Millisecond), float64(imp.users)/imp.total.Seconds())
+	ratio := imp.last.Seconds() / imp.first.Seconds()
+	fmt.Fprintf(out, "  first page %s, last page %s: last/first %.2f (target ≤ 2) %s\n", ms(imp.first), ms(imp.last), ratio, verdict(ratio <= 2))
+	fmt.Fprintf(out, "  slowest page %s (startIndex %d), median page %s\n", ms(imp.slowest), imp.slowestAt, ms(imp.median))
+	fmt.Fprintf(out, "bridge memory: peak RSS (VmHWM) %.1f MiB (target < 150) %s, RSS at the end %.1f MiB\n", mib(hwm), verdict(mib(hwm) < 150), mib(rss))
+	if d, err := ldapsearchRead(ctx, dir, p.n); err == nil {
+		fmt.Fprintf(out, "for reference: ldapsearch -E pr=500 of the same %d entries: %s (C client, no Go decoding)\n", p.n, d.Round(time.Millisecond))
+	}
+	return nil
+}
+
+// row is one line of the comparison table.
+type row struct {
+	name          string
+	raw, bridge   float64
+	unit, target  string
+	lowerIsBetter bool // a time, not a rate
+}
+
+func (r row) print(w io.Writer) {
+	ratio := r.bridge / r.raw
+	ok := ""
+	switch r.target {
+	case "≥ 0.7":
+		ok = verdict(ratio >= 0.7)
+	case "≤ 3":
+		ok = verdict(ratio <= 3)
+	}
+	f := func(v float64) string {
+		if r.unit == "s" {
+			return fmt.Sprintf("%.2f s", v)
+		}
+		return fmt.Sprintf("%.0f/s", v)
+	}
+	fmt.Fprintf(w, "%-32s %12s %12s %12.2f %8s %s\n", r.name, f(r.raw), f(r.bridge), ratio, r.target, ok)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(kb int) float64 { return float64(kb) / 1024 }
