@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/scim2ldap/scim2ldap/config"
@@ -207,34 +209,51 @@ func sortedByDirectory(t *testing.T, dir *testldap.Server) []string {
 }
 
 // TestImportPagingWhileChanging: users created and deleted between the pages
-// of an import. No user that stayed is ever returned twice; with a cursor
-// each is returned exactly once, and new users come at the end. A walk
-// whose pages are found by skips (no cursor) counts offsets in the
-// directory as it is at each page, so it may miss at most as many unchanged
-// users as were deleted behind its position, never more.
+// of an import, on one instance or several behind a round-robin balancer.
+// No user is returned after its deletion, none twice, and new users come
+// at the end. With one cursor every unchanged user comes exactly once. A
+// walk whose pages are found by skips (no cursor) counts offsets in the
+// directory as it is at each page, so it may miss at most as many
+// unchanged users as were deleted behind its position.
+//
+// Instances taking turns agree on offsets as long as a deleted user was
+// passed by all their cursors or by none: deletions far behind the walk or
+// ahead of it. A deletion inside the page one instance has just served and
+// the other has not passed shifts one cursor against the other until the
+// walk ends (README, Performance); the round-robin cases delete where
+// offsets stay shared and then require exactly once.
 func TestImportPagingWhileChanging(t *testing.T) {
 	tests := []struct {
-		name  string
-		opts  func(*ldapstore.Options)
-		exact bool // every unchanged user exactly once
+		name    string
+		opts    []func(*ldapstore.Options) // one per instance, pages go round robin
+		deletes []int                      // users deleted every fifth page, relative to the walk's position
+		exact   bool                       // every unchanged user exactly once
 	}{
-		{"cursor", nil, true},
-		{"cursor off", noCursors, false},
+		{"cursor", []func(*ldapstore.Options){nil}, []int{-50, 150, 700}, true},
+		{"cursor off", []func(*ldapstore.Options){noCursors}, []int{-50, 150, 700}, false},
+		{"round robin, both with cursors", []func(*ldapstore.Options){nil, nil}, []int{-250, 150, 700}, true},
+		{"round robin, one without cursor", []func(*ldapstore.Options){nil, noCursors}, []int{150, 700}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
-			b := bridgeOn(t, dir, tt.opts)
+			var instances []*bed
+			for _, o := range tt.opts {
+				instances = append(instances, bridgeOn(t, dir, o))
+			}
+			b := instances[0]
 			uid := func(i int) string { return fmt.Sprintf("user%06d@example.com", i) }
 			deleted := map[string]bool{}
 			added := map[string]bool{}
 			deletedBehind := 0
+			deletedAhead := map[string]bool{}
 			between := func(i int) {
 				if i%5 != 2 { // every fifth page
 					return
 				}
 				seen := (i + 1) * 100
-				for _, n := range []int{seen - 50, seen + 150, seen + 700} { // one behind, two ahead
+				for _, rel := range tt.deletes {
+					n := seen + rel
 					if n >= pagedUsers || deleted[uid(n)] {
 						continue
 					}
@@ -244,13 +263,15 @@ func TestImportPagingWhileChanging(t *testing.T) {
 					deleted[uid(n)] = true
 					if n < seen {
 						deletedBehind++
+					} else {
+						deletedAhead[uid(n)] = true
 					}
 				}
 				name := fmt.Sprintf("new%03d@example.com", i)
 				b.create(userBody(name, "New", strconv.Itoa(i), "Pass-word-1"))
 				added[name] = true
 			}
-			got := walk(t, []*bed{b}, between)
+			got := walk(t, instances, between)
 
 			count := map[string]int{}
 			for _, n := range got {
@@ -272,9 +293,9 @@ func TestImportPagingWhileChanging(t *testing.T) {
 				}
 			}
 			// Deleted before the walk reached them: never returned.
-			for n := range deleted {
-				if count[n] > 0 && !seenBeforeDelete(got, n) {
-					t.Errorf("deleted user %s returned", n)
+			for n := range deletedAhead {
+				if count[n] > 0 {
+					t.Errorf("user %s returned after it was deleted", n)
 				}
 			}
 			if len(deleted) == 0 || len(added) == 0 {
@@ -303,16 +324,52 @@ func TestImportPagingWhileChanging(t *testing.T) {
 	}
 }
 
-// seenBeforeDelete: the users deleted behind the walk's position were
-// returned before they were deleted; they are the ones whose number is
-// below the deletion point. Their names sort among the preloaded ones, so
-// "returned" is all the walk can tell; the deletion schedule makes every
-// deletion behind the walk one of seen-50.
-func seenBeforeDelete(got []string, name string) bool {
-	for _, n := range got {
-		if n == name {
-			return true
-		}
+// TestLookupIsOneIndexedSearch: the lookups clients send before every
+// create and update are pushed down whole: one LDAP search per request,
+// answered from slapd's indexes (its trace log says "id=-1" for a search
+// whose candidates are not narrowed by an index).
+func TestLookupIsOneIndexedSearch(t *testing.T) {
+	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, 50), Debug: "trace"})
+	b := newBenchBridge(t, dir)
+	for range ldapstore.DefaultPoolSize { // the pool dials lazily: fill it first
+		b.idOf("user000001@example.com")
 	}
-	return false
+	id := b.idOf("user000007@example.com")
+	logPath := filepath.Join(dir.Dir, "slapd.log")
+	tests := []struct{ name, filter string }{
+		{"userName eq", `userName eq "user000007@example.com"`},
+		{"userName eq, other case", `userName eq "USER000007@example.com"`},
+		{"externalId eq", `externalId eq "00u0000007"`},
+		{"id eq", `id eq "` + id + `"`},
+		{"Okta agent's email eq", `emails.value eq "user000007@example.com"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := os.ReadFile(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.ops.take()
+			raw := b.do(http.StatusOK, "GET", "/Users?filter="+url.QueryEscape(tt.filter), "")
+			if !strings.Contains(string(raw), `"totalResults":1`) || !strings.Contains(string(raw), "user000007@example.com") {
+				t.Fatalf("lookup answered %s", raw)
+			}
+			if ops := b.ops.take(); len(ops) != 1 || ops["search"] != 1 {
+				t.Errorf("LDAP operations %v, want one search", ops)
+			}
+			after, err := os.ReadFile(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var searches []string
+			for _, line := range strings.Split(string(after[len(before):]), "\n") {
+				if i := strings.Index(line, "mdb_search_candidates: id="); i >= 0 {
+					searches = append(searches, line[i:])
+				}
+			}
+			if len(searches) != 1 || strings.Contains(searches[0], "id=-1") {
+				t.Errorf("slapd searched %q, want one search narrowed by an index", searches)
+			}
+		})
+	}
 }

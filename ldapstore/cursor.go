@@ -29,8 +29,8 @@ type cursor struct {
 	done   bool  // the server has sent the last page
 	req    *ldap.SearchRequest
 	paging *ldap.ControlPaging
-	size   uint32        // page size asked of the server
-	buf    []*ldap.Entry // received, not yet yielded
+	size   uint32        // page size asked of the server by the next fetch
+	buf    []*ldap.Entry // received, not yet yielded; empty between requests
 
 	timer *time.Timer // closes the cursor when idle too long
 }
@@ -72,6 +72,12 @@ func (cu *cursor) next(ctx context.Context, s *Store, n int, keep bool) ([]*ldap
 			if cu.done {
 				break
 			}
+			// Exactly what is still wanted, so nothing is left over: an
+			// entry held between two requests would be a stale view, and
+			// a cursor that still counts an entry deleted meanwhile would
+			// disagree with the directory's (and another instance's)
+			// offsets, returning an entry twice across instances.
+			cu.size = uint32(min(n, pageSize))
 			if err := cu.fetch(ctx, s); err != nil {
 				return nil, err
 			}

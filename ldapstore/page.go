@@ -31,12 +31,23 @@ import (
 // Every path walks the same search (base, scope, filter) in the same
 // server order, so they agree on which entry is at which offset, and a
 // cursor and a skip may take turns within one walk. Entries added during a
-// walk appear at its end and deleted ones drop out; a cursor never repeats
-// or skips an unchanged entry. A skip counts offsets in the directory as it
-// is now, so after deletions behind the client's position a walk that
-// changes instance misses as many entries as were deleted (never
-// duplicates one); Okta picks them up at its next import.
+// walk appear at its end. A cursor holds no entry between two requests (it
+// reads exactly the page asked for), so a page is never older than its
+// request, deleted entries drop out, and one instance's walk returns every
+// unchanged entry exactly once.
 //
+// Offsets are counts of entries passed, so they stay shared between
+// cursors and skips only while deletions leave those counts equal: a
+// deletion ahead of every cursor of the walk, or behind all of them, is
+// harmless. A skip counts the directory as it is now, so after deletions
+// behind the client's position it misses as many entries as were deleted
+// there (a cursor that passed them still counts them). Likewise, an entry
+// deleted after one instance served it but before another instance's
+// cursor passed it shifts that cursor by one against the first for the
+// rest of the walk: at each change of instance an entry is then repeated
+// or skipped. Sticky routing (or one instance) avoids it; the next import
+// sees every entry again.
+
 // totalResults is counted with a keys-only search when a walk starts (or
 // when a skip has no cursor to inherit it from) and reused by every page of
 // that walk; counts are also kept for CursorIdle per (base, scope, filter).
@@ -138,20 +149,18 @@ func (s *Store) walkTotal(cu *cursor) int {
 // entries follow, the connection becomes a cursor for the next page (if a
 // cursor is free) and the total is counted.
 func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key string, limit int) ([]*Entry, int, error) {
-	// One entry more than the client's page, so that a result that fits
-	// (a userName eq lookup) is known to end without a second request.
-	cu, err := s.openCursor(ctx, req, key, false, limit+1)
+	// Exactly the client's page: a result that fits with room to spare (a
+	// userName eq lookup) ends with the first request; reading one entry
+	// more would leave it held, stale, for the next page (see next).
+	cu, err := s.openCursor(ctx, req, key, false, limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	for !cu.done && len(cu.buf) <= limit {
-		if err := cu.fetch(ctx, s); err != nil {
-			cu.close()
-			return nil, 0, err
-		}
+	les, err := cu.next(ctx, s, limit, true)
+	if err != nil {
+		cu.close()
+		return nil, 0, err
 	}
-	cu.size = uint32(max(1, min(limit, pageSize)))
-	les, _ := cu.next(ctx, s, limit, true) // buffered: no request
 	es := toEntries(les)
 	if cu.exhausted() {
 		cu.close()
@@ -165,7 +174,7 @@ func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key stri
 func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key string, offset, limit int) ([]*Entry, int, error) {
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
-	cu, err := s.openCursor(ctx, &kreq, key, true, pageSize)
+	cu, err := s.openCursor(ctx, &kreq, key, true, offset+limit)
 	if err != nil {
 		return nil, 0, err
 	}
