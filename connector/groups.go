@@ -189,7 +189,7 @@ func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttribut
 	}
 	delta := &memberDelta{}
 	delta.replaceWith(ids)
-	res, err := g.update(ctx, e, doc, delta)
+	res, err := g.update(ctx, e, doc, delta, true)
 	return res, toSCIM(ctx, g.log, "replace group", err)
 }
 
@@ -220,7 +220,7 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 	if err := applyPatch(doc, rest, map[string]bool{}, g.urns); err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
 	}
-	if _, err := g.update(ctx, e, doc, delta); err != nil {
+	if _, err := g.update(ctx, e, doc, delta, false); err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
 	}
 	// Entra prefers 204 for group PATCH, Okta accepts it: an empty result
@@ -230,7 +230,10 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 
 // update renames the group when displayName changed, then sends one modify
 // with the mapped attributes and the membership delta.
-func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta) (scim.Resource, error) {
+// Without readBack it returns no resource: reading the group back means
+// reading and resolving every member, which a PATCH answered with 204
+// must not cost on a large group.
+func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta, readBack bool) (scim.Resource, error) {
 	dn := e.DN
 	name, _ := lookupFold(doc, "displayName").(string)
 	name = strings.TrimSpace(name)
@@ -267,7 +270,7 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	if err := g.modifyMembers(ctx, dn, append(changes, memberChanges...)); err != nil {
+	if err := g.modifyMembers(ctx, dn, append(changes, memberChanges...)); err != nil || !readBack {
 		return scim.Resource{}, err
 	}
 	return g.read(ctx, dn, projection{})
