@@ -466,6 +466,9 @@ index sn,givenName,displayName eq,sub
 index entryUUID,entryCSN eq
 index member,uniqueMember,memberOf eq
 index employeeNumber,uidNumber,gidNumber,memberUid eq
+# refint searches every attribute it maintains at each delete or rename:
+# one unindexed attribute makes that a full scan.
+index manager,owner,seeAlso eq
 
 access to attrs=userPassword
   by self write
