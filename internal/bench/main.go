@@ -86,17 +86,22 @@ func run(ctx context.Context, p params, out io.Writer) error {
 	defer br.stop()
 	fmt.Fprintf(out, "bridge pid %d on %s\n\n", br.cmd.Process.Pid, br.base)
 
+	cpu := newCPUMeter(br.cmd.Process.Pid, dir.Dir)
 	var rows []row
 	// The reads first, back to back, on the same warm directory.
+	c0 := cpu.sample()
 	raw, err := rawPagedRead(ctx, dir, p.n)
 	if err != nil {
 		return fmt.Errorf("raw paged read: %w", err)
 	}
+	rawCPU := cpu.perOp(c0, max(1, p.n/1000))
+	c0 = cpu.sample()
 	imp, err := br.importAll(ctx, p.n, p.count)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	rows = append(rows, row{name: "paged read of all N / import", raw: raw.Seconds(), bridge: imp.total.Seconds(), unit: "s", target: "≤ 3", lowerIsBetter: true})
+	rows = append(rows, row{name: "paged read of all N / import", raw: raw.Seconds(), bridge: imp.total.Seconds(), unit: "s", target: "≤ 3",
+		rawCPU: rawCPU, bridgeCPU: cpu.perOp(c0, max(1, p.n/1000))})
 
 	rc, err := newRawClients(dir, p.conc)
 	if err != nil {
@@ -113,21 +118,32 @@ func run(ctx context.Context, p params, out io.Writer) error {
 		{"delete / DELETE", "", func(ctx context.Context) (float64, error) { return rc.delete(ctx, p) }, func(ctx context.Context) (float64, error) { return br.delete(ctx, p) }},
 	}
 	for _, ph := range phases {
+		ops := p.ops
+		if ph.name == "search by uid / userName eq" {
+			ops = p.lookups
+		}
+		c0 := cpu.sample()
 		r, err := ph.raw(ctx)
 		if err != nil {
 			return fmt.Errorf("raw %s: %w", ph.name, err)
 		}
+		rawCPU := cpu.perOp(c0, ops)
+		c0 = cpu.sample()
 		b, err := ph.bridge(ctx)
 		if err != nil {
 			return fmt.Errorf("bridge %s: %w", ph.name, err)
 		}
-		rows = append(rows, row{name: ph.name, raw: r, bridge: b, unit: "/s", target: ph.target})
+		rows = append(rows, row{name: ph.name, raw: r, bridge: b, unit: "/s", target: ph.target, rawCPU: rawCPU, bridgeCPU: cpu.perOp(c0, ops)})
 	}
 	hwm, rss := br.memory()
 
 	fmt.Fprintf(out, "%-32s %12s %12s %12s %8s\n", "operation (raw / bridge)", "raw LDAP", "bridge", "bridge/raw", "target")
 	for _, r := range rows {
 		r.print(out)
+	}
+	fmt.Fprintf(out, "\nCPU ms per operation (per 1000 entries for the reads), from /proc:\n")
+	for _, r := range rows {
+		fmt.Fprintf(out, "  %-30s raw: %s | bridge: %s\n", r.name, r.rawCPU, r.bridgeCPU)
 	}
 	fmt.Fprintf(out, "\nimport of %d users at count=%d: %d pages, %s total (%.0f users/s)\n", imp.users, p.count, imp.pages, imp.total.Round(time.Millisecond), float64(imp.users)/imp.total.Seconds())
 	ratio := imp.last.Seconds() / imp.first.Seconds()
@@ -142,10 +158,10 @@ func run(ctx context.Context, p params, out io.Writer) error {
 
 // row is one line of the comparison table.
 type row struct {
-	name          string
-	raw, bridge   float64
-	unit, target  string
-	lowerIsBetter bool // a time, not a rate
+	name              string
+	raw, bridge       float64
+	unit, target      string
+	rawCPU, bridgeCPU string // CPU per operation, by process
 }
 
 func (r row) print(w io.Writer) {
