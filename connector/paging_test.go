@@ -132,6 +132,7 @@ func walk(t *testing.T, instances []*bed, between func(i int)) []string {
 // a skip (a second bridge instance without the cursor), or alternate
 // between instances behind a round-robin load balancer.
 func TestImportPaging(t *testing.T) {
+	t.Parallel() // its own slapd; the longest tests of the package
 	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
 	withCursors := bridgeOn(t, dir, nil)
 	another := bridgeOn(t, dir, nil)
@@ -223,6 +224,7 @@ func sortedByDirectory(t *testing.T, dir *testldap.Server) []string {
 // walk ends (README, Performance); the round-robin cases delete where
 // offsets stay shared and then require exactly once.
 func TestImportPagingWhileChanging(t *testing.T) {
+	t.Parallel() // its own slapd; the longest tests of the package
 	tests := []struct {
 		name    string
 		opts    []func(*ldapstore.Options) // one per instance, pages go round robin
