@@ -110,6 +110,15 @@ func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit i
 // fromCursor serves a page from a cursor taken from the cache and puts it
 // back (or closes it at the end of the result).
 func (s *Store) fromCursor(ctx context.Context, cu *cursor, offset, limit int) ([]*Entry, int, error) {
+	if gap := offset - cu.pos; gap > 0 && len(cu.buf) == 0 && !cu.done {
+		// The entries to drop and the page in one request (exactly those:
+		// nothing is left over, see next).
+		cu.size = uint32(min(gap+limit, pageSize))
+		if err := cu.fetch(ctx, s); err != nil {
+			s.pg.cursors.drop(cu)
+			return nil, 0, err
+		}
+	}
 	if _, err := cu.next(ctx, s, offset-cu.pos, false); err != nil {
 		s.pg.cursors.drop(cu)
 		return nil, 0, err
