@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,6 +68,8 @@ func run(ctx context.Context, p params, out io.Writer) error {
 
 	fmt.Fprintf(out, "scim2ldap bench: %d users, %d writes and %d lookups per phase at concurrency %d, import count=%d, mdb %s\n",
 		p.n, p.ops, p.lookups, p.conc, p.count, map[bool]string{true: "dbnosync", false: "durable"}[p.noSync])
+	fmt.Fprintf(out, "%d CPUs, load average %s at the start\n", runtime.NumCPU(), loadAvg())
+	defer func() { fmt.Fprintf(out, "load average %s at the end\n", loadAvg()) }()
 	t0 := time.Now()
 	ldif := filepath.Join(tmp, "users.ldif")
 	if err := writeUsers(ldif, p.n); err != nil {
@@ -192,3 +196,17 @@ func verdict(ok bool) string {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 func mib(kb int) float64 { return float64(kb) / 1024 }
+
+// loadAvg is the 1, 5 and 15 minute load average: other work on the same
+// cores moves every figure.
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
