@@ -469,6 +469,7 @@ index employeeNumber,uidNumber,gidNumber,memberUid eq
 # refint searches every attribute it maintains at each delete or rename:
 # one unindexed attribute makes that a full scan.
 index manager,owner,seeAlso eq
+index modifyTimestamp,createTimestamp eq
 
 access to attrs=userPassword
   by self write
