@@ -466,9 +466,6 @@ index sn,givenName,displayName eq,sub
 index entryUUID,entryCSN eq
 index member,uniqueMember,memberOf eq
 index employeeNumber,uidNumber,gidNumber,memberUid eq
-# refint searches every attribute it maintains at each delete or rename:
-# one unindexed attribute makes that a full scan.
-index manager,owner,seeAlso eq
 index modifyTimestamp,createTimestamp eq
 
 access to attrs=userPassword
