@@ -466,6 +466,8 @@ index sn,givenName,displayName eq,sub
 index entryUUID,entryCSN eq
 index member,uniqueMember,memberOf eq
 index employeeNumber,uidNumber,gidNumber,memberUid eq
+# meta.lastModified gt (the Okta agent's incremental import): back-mdb
+# answers ranges from the eq index of a generalizedTime.
 index modifyTimestamp,createTimestamp eq
 
 access to attrs=userPassword
