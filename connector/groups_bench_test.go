@@ -122,6 +122,7 @@ func BenchmarkLargeGroup(bm *testing.B) {
 // group of 10,000, from slapd's own operation log: one modify of one value,
 // and no search returns the member attribute.
 func TestLargeGroupPatchIsOneModify(t *testing.T) {
+	t.Parallel() // its own slapd
 	dir := bigGroupDir(t, "stats")
 	b := newBenchBridge(t, dir)
 	gid := b.groupID()

@@ -331,6 +331,7 @@ func TestImportPagingWhileChanging(t *testing.T) {
 // answered from slapd's indexes (its trace log gives the number of
 // candidate entries the indexes left).
 func TestLookupIsOneIndexedSearch(t *testing.T) {
+	t.Parallel() // its own slapd
 	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, 50), Debug: "trace"})
 	b := newBenchBridge(t, dir)
 	for range ldapstore.DefaultPoolSize { // the pool dials lazily: fill it first
