@@ -199,3 +199,17 @@ func BenchmarkImport(bm *testing.B) {
 	}
 	b.reportOps(bm)
 }
+
+// BenchmarkUserCreate posts Okta cloud's create body without a password
+// (the bench's create phase).
+func BenchmarkUserCreate(bm *testing.B) {
+	b := newBenchBridge(bm, usersDir(bm, 1000))
+	b.ops.take()
+	bm.ResetTimer()
+	for i := range bm.N {
+		u := fmt.Sprintf("create%07d@example.com", i)
+		b.do(http.StatusCreated, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+u+
+			`","name":{"givenName":"Bench","familyName":"B"},"emails":[{"primary":true,"value":"`+u+`","type":"work"}],"displayName":"Bench B","externalId":"00u`+u+`","active":true}`)
+	}
+	b.reportOps(bm)
+}
