@@ -47,7 +47,7 @@ import (
 // rest of the walk: at each change of instance an entry is then repeated
 // or skipped. Sticky routing (or one instance) avoids it; the next import
 // sees every entry again.
-
+//
 // totalResults is counted with a keys-only search when a walk starts (or
 // when a skip has no cursor to inherit it from) and reused by every page of
 // that walk; counts are also kept for CursorIdle per (base, scope, filter).
@@ -158,9 +158,10 @@ func (s *Store) walkTotal(cu *cursor) int {
 // entries follow, the connection becomes a cursor for the next page (if a
 // cursor is free) and the total is counted.
 func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key string, limit int) ([]*Entry, int, error) {
-	// Exactly the client's page: a result that fits with room to spare (a
-	// userName eq lookup) ends with the first request; reading one entry
-	// more would leave it held, stale, for the next page (see next).
+	// Exactly the client's page: a result that fits (a userName eq
+	// lookup) ends with the first request, since slapd sends no cookie
+	// when nothing more matched; reading one entry more would leave it
+	// held, stale, for the next page (see next).
 	cu, err := s.openCursor(ctx, req, key, false, limit)
 	if err != nil {
 		return nil, 0, err

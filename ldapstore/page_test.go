@@ -106,13 +106,23 @@ func TestSearchPageWalks(t *testing.T) {
 
 	t.Run("a result that fits keeps no cursor", func(t *testing.T) {
 		req := peopleReq
-		req.Filter = Eq("uid", "p00042")
-		es, total, err := withCursors.SearchPage(t.Context(), req, 0, 100)
-		if err != nil || len(es) != 1 || total != 1 {
-			t.Fatalf("lookup: %d entries, total %d, %v", len(es), total, err)
-		}
-		if idle, live := withCursors.pg.cursors.stats(); idle != live {
-			t.Errorf("%d cursors in use after the walks ended", live-idle)
+		for _, limit := range []int{100, 1} { // count=1: the page is exactly full
+			idleBefore, _ := withCursors.pg.cursors.stats()
+			// The unindexed title leaves every entry a candidate; slapd
+			// still scans on after a full page and sends no cookie when
+			// nothing more matched, so no cursor is opened.
+			req.Filter = Or(Eq("uid", fmt.Sprintf("p%05d", 42+limit)), Eq("title", "none"))
+			es, total, err := withCursors.SearchPage(t.Context(), req, 0, limit)
+			if err != nil || len(es) != 1 || total != 1 {
+				t.Fatalf("lookup with limit %d: %d entries, total %d, %v", limit, len(es), total, err)
+			}
+			idle, live := withCursors.pg.cursors.stats()
+			if idle != live {
+				t.Errorf("%d cursors in use after the walks ended", live-idle)
+			}
+			if idle > idleBefore {
+				t.Errorf("lookup with limit %d left a cursor: %d idle, %d before", limit, idle, idleBefore)
+			}
 		}
 	})
 	t.Run("past the end and count only", func(t *testing.T) {
