@@ -203,7 +203,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 
 // ListenAndServe serves until ctx is cancelled, then shuts down gracefully.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	l, health, err := s.listen()
+	l, health, err := s.Listen()
 	if err != nil {
 		return err
 	}
