@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +34,18 @@ func serve(args []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "config %s:\n%v\n", *path, err)
 		return 1
+	}
+	// Under a service manager: a Windows service has no console, so the
+	// log goes to the Windows Event Log (source NAME, registered by
+	// "service install"); systemd sends stderr to the journal.
+	p := &program{}
+	var svc service.Service
+	if !service.Interactive() {
+		if svc, err = service.New(p, serviceConfig(*name, "")); err == nil && runtime.GOOS == "windows" {
+			if el, err := svc.Logger(nil); err == nil {
+				stderr = eventLogWriter{el}
+			}
+		}
 	}
 	level := &slog.LevelVar{}
 	log := newLogger(cfg.Log, stderr, level)
@@ -67,12 +81,13 @@ func serve(args []string, stderr io.Writer) int {
 	cancel()
 	log.Info("serving SCIM", "listen", scimL.Addr().String(), "base", cfg.Server.BasePath, "tls", cfg.Server.TLS.CertFile != "", "dry_run", *dryRun, "version", version)
 
-	p := &program{log: log, serve: func(ctx context.Context) error {
+	p.log = log
+	p.serve = func(ctx context.Context) error {
 		stopReload := reloadOnSIGHUP(*path, cfg, srv, log, level)
 		defer stopReload()
 		return srv.Serve(ctx, scimL, health)
-	}}
-	if err := p.run(*name); err != nil {
+	}
+	if err := p.run(svc); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
 	}
@@ -92,21 +107,16 @@ type program struct {
 	done   chan error
 }
 
-func (p *program) run(name string) error {
-	if service.Interactive() {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return p.result(p.serve(ctx))
+// run serves until stopped: by the service manager through svc, or, when
+// svc is nil (interactive, or no service manager found), by SIGINT or
+// SIGTERM.
+func (p *program) run(svc service.Service) error {
+	if svc != nil {
+		return svc.Run()
 	}
-	s, err := service.New(p, serviceConfig(name, ""))
-	if err != nil {
-		// No service manager after all (e.g. started by a plain init): run
-		// in the foreground.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return p.result(p.serve(ctx))
-	}
-	return s.Run()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return p.result(p.serve(ctx))
 }
 
 // Start is called by the service manager; it must return quickly.
@@ -146,4 +156,22 @@ func (p *program) result(err error) error {
 		return nil
 	}
 	return err
+}
+
+// eventLogWriter turns each log line into one Windows Event Log entry of
+// the line's level.
+type eventLogWriter struct{ l service.Logger }
+
+func (w eventLogWriter) Write(b []byte) (int, error) {
+	line := strings.TrimRight(string(b), "\n")
+	var err error
+	switch {
+	case strings.Contains(line, "level=ERROR") || strings.Contains(line, `"level":"ERROR"`):
+		err = w.l.Error(line)
+	case strings.Contains(line, "level=WARN") || strings.Contains(line, `"level":"WARN"`):
+		err = w.l.Warning(line)
+	default:
+		err = w.l.Info(line)
+	}
+	return len(b), err
 }
