@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -72,10 +73,10 @@ func probeConnection(ctx context.Context, r *report, cfg *config.Config, p *ldap
 			if cfg.LDAP.InsecureSkipVerify {
 				detail = fmt.Sprintf("handshake done, certificate %q NOT verified (ldap.insecureSkipVerify)", peer)
 			}
-			if d := time.Until(notAfter); d < 30*24*time.Hour && !notAfter.IsZero() {
-				r.warn(step, fmt.Sprintf("the directory's certificate expires in %d days (%s)", int(d.Hours()/24), notAfter.Format(time.DateOnly)))
-			}
 			r.pass(step, detail)
+			if d := time.Until(notAfter); d < 14*24*time.Hour && !notAfter.IsZero() {
+				r.warn(step, fmt.Sprintf("the directory's certificate expires in %d days (%s); renew it before then", int(d.Hours()/24), notAfter.Format(time.DateOnly)))
+			}
 		}
 	}
 	who := "anonymously"
@@ -124,8 +125,8 @@ func tlsProblem(timeout time.Duration, err error) (cause, fix string) {
 	case errors.As(err, &invalid) || strings.Contains(msg, "certificate has expired"):
 		return "the directory's certificate is not valid: " + tlsDetail(msg),
 			"renew the directory's certificate (or fix this machine's clock)"
-	case strings.Contains(msg, "first record does not look like a TLS handshake"):
-		return "the port does not speak TLS (it answered like plain LDAP)",
+	case strings.Contains(msg, "first record does not look like a TLS handshake") || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return "the port does not speak TLS (it answered like plain LDAP, or closed the connection at the TLS hello)",
 			"use ldap:// with ldap.startTLS: true for this port, or the directory's LDAPS port (usually 636)"
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("TLS handshake timed out: no answer within ldap.dialTimeout %s", timeout),
