@@ -30,9 +30,9 @@ type Probe struct {
 	tls bool       // TLS is in place (ldaps:// or StartTLS)
 }
 
-// ErrProbeOrder is returned by a Probe step called before the step it
-// needs (e.g. Bind before Connect).
-var ErrProbeOrder = errors.New("ldapstore: probe step needs the previous step to succeed")
+// ErrProbeOrder is returned by a Probe step called without a connection:
+// before Connect, or after an earlier step timed out (which closes it).
+var ErrProbeOrder = errors.New("ldapstore: no connection to probe with (an earlier step failed or timed out)")
 
 // Probes returns one Probe per configured URL, in order.
 func (s *Store) Probes() []*Probe {

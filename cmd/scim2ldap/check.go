@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
@@ -58,7 +59,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	r := &report{w: stdout}
 	cfg, err := config.Load(*path)
 	if err != nil {
-		r.fail("config "+*path, oneLine(err.Error()), "correct the lines named above")
+		r.fail("config "+*path, oneLine(err.Error()), "correct each setting named (YAML path and line), then run check again")
 		return r.exit()
 	}
 	r.pass("config "+*path, "valid")
@@ -106,4 +107,10 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// isRefused: nothing listens at the address. Windows reports WSAECONNREFUSED,
+// which is not syscall.ECONNREFUSED there, in words.
+func isRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "actively refused")
 }

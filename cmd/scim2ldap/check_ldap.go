@@ -99,7 +99,7 @@ func connectProblem(addr string, timeout time.Duration, err error) (cause, fix s
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("connect timed out: no answer from %s within ldap.dialTimeout %s", addr, timeout),
 			"a firewall is dropping the connection, the host is wrong, or it is down; check the host and port in ldap.urls and that this machine may reach it (e.g. Test-NetConnection / nc -vz host port)"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isRefused(err):
 		return fmt.Sprintf("could not connect to %s: connection refused (nothing listens on that port)", addr),
 			"check the port in ldap.urls (389 for ldap://, 636 for ldaps://) and that the directory server is running"
 	case errors.As(err, &dns):

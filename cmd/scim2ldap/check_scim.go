@@ -18,7 +18,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
@@ -277,7 +276,7 @@ func (p *scimProbe) connect(ctx context.Context, rel string) (answer, bool) {
 		var cause, fix string
 		var dns *net.DNSError
 		switch {
-		case errors.Is(err, syscall.ECONNREFUSED):
+		case isRefused(err):
 			if !p.explicit {
 				p.r.skip("scim", fmt.Sprintf("nothing listens at %s (server.listen): start the bridge (scim2ldap serve, or scim2ldap service start) and run check again, or pass --url", addr))
 				return answer{}, false
