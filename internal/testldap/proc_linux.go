@@ -4,10 +4,13 @@ package testldap
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // sysProcAttr puts slapd in its own process group, so a Ctrl-C at the
@@ -56,8 +59,41 @@ func alive(pid int) bool {
 // keeps its sockets, so the kernel still accepts connections, but nothing
 // is answered — a hung directory.
 func freeze(p *os.Process, stop bool) error {
-	if stop {
-		return p.Signal(syscall.SIGSTOP)
+	if !stop {
+		return p.Signal(syscall.SIGCONT)
 	}
-	return p.Signal(syscall.SIGCONT)
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	// SIGSTOP takes effect asynchronously: on a busy machine a slapd
+	// thread answered a bind after Pause had returned. Wait until every
+	// thread is stopped.
+	tasks := "/proc/" + strconv.Itoa(p.Pid) + "/task"
+	for range 500 {
+		if allStopped(tasks) {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.New("testldap: slapd did not stop within 5s of SIGSTOP")
+}
+
+// allStopped reports whether every thread under /proc/PID/task is in
+// state T (stopped); the state follows the ")" that ends the name in stat.
+func allStopped(tasks string) bool {
+	dirs, err := os.ReadDir(tasks)
+	if err != nil || len(dirs) == 0 {
+		return false
+	}
+	for _, d := range dirs {
+		b, err := os.ReadFile(tasks + "/" + d.Name() + "/stat")
+		if err != nil {
+			return false
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) == 0 || !strings.Contains("TtZX", f[0]) { // stopped, or an exited thread
+			return false
+		}
+	}
+	return true
 }
