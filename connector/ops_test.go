@@ -455,4 +455,20 @@ func TestMisconfigurationHints(t *testing.T) {
 	if e := b.entry("v1.user"); e != nil {
 		t.Errorf("the refused 1.1 body created an entry")
 	}
+
+	// The Okta Provisioning Agent speaks SCIM 1.1 by default: the same
+	// mistake on the 1.1 front is answered in its error shape.
+	for _, p := range []string{"/scim/v1/Users/Users?filter=userName%20eq%20%22a%22", "/scim/Users/ServiceProviderConfigs"} {
+		req, _ := http.NewRequest("GET", b.http.URL+p, nil)
+		req.Header.Set("Authorization", "Bearer "+exampleToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"Errors"`) || !strings.Contains(string(body), "must not end in /Users") {
+			t.Errorf("%s: %d %s", p, res.StatusCode, body)
+		}
+	}
 }

@@ -145,7 +145,7 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
 	g.Any("/*", lib, s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
-		g1 := e.Group(v1, s.v1Answer, s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
+		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
 		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(v1))
