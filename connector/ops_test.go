@@ -354,6 +354,9 @@ func TestTLSServingAndReload(t *testing.T) {
 	if cn, _ := get(); cn != "one" {
 		t.Fatalf("certificate %q, want one", cn)
 	}
+	if end := srv.CertificateNotAfter(); end.IsZero() || end.Before(time.Now()) {
+		t.Errorf("CertificateNotAfter %v", end)
+	}
 
 	next := *cfg
 	next.Server.TLS = config.ServerTLS{CertFile: cert2, KeyFile: key2}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
@@ -53,7 +54,22 @@ func reload(path string, running *config.Config, srv *connector.Server, log *slo
 		needRestart = append(needRestart, "log.format")
 	}
 	log.Info("reload: applied server.auth, server.tls files and log.level", "file", path)
+	logCertificate(log, srv)
 	if len(needRestart) > 0 {
 		log.Warn("reload: these settings changed but take effect only after a restart", "settings", needRestart)
 	}
+}
+
+// logCertificate says when the served certificate expires, and warns in
+// the last two weeks: an expired one fails every client's handshake.
+func logCertificate(log *slog.Logger, srv *connector.Server) {
+	end := srv.CertificateNotAfter()
+	if end.IsZero() {
+		return
+	}
+	if left := time.Until(end); left < 14*24*time.Hour {
+		log.Warn("the TLS certificate expires soon; replace server.tls.certFile/keyFile and send SIGHUP", "not_after", end, "days_left", int(left.Hours()/24))
+		return
+	}
+	log.Info("TLS certificate", "not_after", end)
 }

@@ -80,6 +80,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	cancel()
 	log.Info("serving SCIM", "listen", scimL.Addr().String(), "base", cfg.Server.BasePath, "tls", cfg.Server.TLS.CertFile != "", "dry_run", *dryRun, "version", version)
+	logCertificate(log, srv)
 
 	p.log = log
 	p.serve = func(ctx context.Context) error {
