@@ -29,6 +29,7 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			ObjectClasses:     []string{"top", "person", "organizationalPerson", "inetOrgPerson"},
 			RDNAttribute:      "uid",
 			IDAttribute:       "entryUUID",
+			IDFormat:          "string",
 			UserNameAttribute: "uid",
 			Password:          Password{Attribute: "userPassword", Method: "exop"},
 			Deactivation:      Deactivation{Strategy: "attribute", Attribute: "pwdAccountLockedTime", InactiveValue: "000001010000Z"},
@@ -41,6 +42,7 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			ObjectClasses:        []string{"top", "groupOfNames"},
 			RDNAttribute:         "cn",
 			IDAttribute:          "entryUUID",
+			IDFormat:             "string",
 			DisplayNameAttribute: "cn",
 			MemberAttribute:      "member",
 			EmptyMember:          "cn=nobody",
@@ -73,6 +75,7 @@ func TestApplyDefaultsGeneric(t *testing.T) {
 		ObjectClasses:     []string{"top", "person", "user"},
 		RDNAttribute:      "cn",
 		IDAttribute:       "entryUUID",
+		IDFormat:          "string",
 		UserNameAttribute: "cn",
 		Password:          Password{Attribute: "userPassword", Method: "attribute"},
 		Deactivation:      Deactivation{Strategy: "none"},
@@ -110,7 +113,7 @@ func TestApplyDefaultsKeepsSettings(t *testing.T) {
 	}
 	wantUsers := Users{
 		BaseDN: "ou=a", CreateDN: "ou=b", Filter: "(x=y)", ObjectClasses: []string{"account"},
-		RDNAttribute: "cn", IDAttribute: "nsUniqueId", UserNameAttribute: "mail",
+		RDNAttribute: "cn", IDAttribute: "nsUniqueId", IDFormat: "string", UserNameAttribute: "mail",
 		Password: Password{Attribute: "-", Method: "attribute"},
 		// An attribute alone chooses the attribute strategy.
 		Deactivation: Deactivation{Strategy: "attribute", Attribute: "nsAccountLock", InactiveValue: "TRUE"},

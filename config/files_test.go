@@ -180,6 +180,7 @@ func TestLoadFull(t *testing.T) {
 			ObjectClasses:     []string{"top", "person", "organizationalPerson", "inetOrgPerson", "posixAccount"},
 			RDNAttribute:      "uid",
 			IDAttribute:       "entryUUID",
+			IDFormat:          "string",
 			UserNameAttribute: "mail",
 			Attributes: []AttributeMapping{
 				{SCIM: "name.givenName", LDAP: "givenName"},
@@ -199,6 +200,7 @@ func TestLoadFull(t *testing.T) {
 			ObjectClasses:        []string{"top", "groupOfUniqueNames"},
 			RDNAttribute:         "cn",
 			IDAttribute:          "entryUUID",
+			IDFormat:             "string",
 			DisplayNameAttribute: "description",
 			MemberAttribute:      "uniqueMember",
 			EmptyMember:          "cn=empty,dc=example,dc=com",
