@@ -61,6 +61,21 @@ func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
 	if stderrors.As(err, &se) {
 		return se
 	}
+	// Before the code table: a password policy refusal is a 19 or 53 like
+	// many others, told apart by AD's 0000052D.
+	if reason, ok := ldapstore.PasswordPolicyRejection(err); ok {
+		log.InfoContext(ctx, "directory refused the password", "op", op, "err", err)
+		detail := "The directory's password policy rejected the password (too short, not complex enough, or used before)."
+		if reason != "" {
+			detail = "The directory's password policy rejected the password: " + reason
+		}
+		return badValue(detail)
+	}
+	if stderrors.Is(err, ldapstore.ErrPasswordNeedsTLS) {
+		log.ErrorContext(ctx, "password not sent: the connection to the directory is not encrypted", "op", op, "err", err)
+		return scimErr(http.StatusInternalServerError, "",
+			"The bridge does not send passwords to the directory without TLS; its admin must use ldaps:// or ldap.startTLS.")
+	}
 	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
 		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)
 		return e

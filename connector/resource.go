@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/elimity-com/scim"
@@ -21,6 +22,7 @@ type dirType struct {
 	baseDN string
 	scope  ldapstore.Filter
 	idAttr string
+	ids    ldapstore.IDFormat // how idAttr's value becomes the SCIM id
 	m      *mapping
 	filter filterTranslator
 	urns   []string // extension URNs, for PATCH
@@ -56,12 +58,7 @@ func (d *dirType) commonSpecials(nameKey, nameAttr string) map[string]special {
 		nameKey: func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
 			return ldapCompare(nameAttr, c, "string")
 		},
-		"id": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			if c.Op == scimfilter.OpEq && !validID(d.idAttr, c.Value.Str) {
-				return ldapstore.None(), nil
-			}
-			return ldapCompare(d.idAttr, c, "string")
-		},
+		"id": d.idCompare,
 		"meta.lastmodified": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
 			return ldapCompare(attrModified, c, "dateTime")
 		},
@@ -78,12 +75,13 @@ const (
 )
 
 func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*ldapstore.Entry, error) {
-	if !validID(d.idAttr, id) {
+	idf, ok := d.idFilter(id)
+	if !ok {
 		return nil, notFound(d.kind, id)
 	}
 	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{
 		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub,
-		Filter: ldapstore.And(d.scope, ldapstore.Eq(d.idAttr, id)), Attributes: attrs,
+		Filter: ldapstore.And(d.scope, idf), Attributes: attrs,
 	})
 	if err != nil {
 		return nil, err
@@ -230,8 +228,53 @@ func changeAttrs(cs []ldapstore.Change) []string {
 // validID rejects ids the directory could never hold before they reach a
 // filter: a malformed entryUUID assertion is an LDAP error on some servers.
 func validID(idAttr, id string) bool {
-	if strings.EqualFold(idAttr, "entryUUID") {
+	switch {
+	case strings.EqualFold(idAttr, "entryUUID"):
 		return uuidSyntax.MatchString(id)
+	case strings.EqualFold(idAttr, "nsUniqueId"):
+		return nsUniqueIDSyntax.MatchString(id)
 	}
 	return id != "" && len(id) <= 256
+}
+
+// nsUniqueIDSyntax is 389 DS's "xxxxxxxx-xxxxxxxx-xxxxxxxx-xxxxxxxx".
+var nsUniqueIDSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}(-[0-9a-fA-F]{8}){3}$`)
+
+// idFilter is the equality filter for a SCIM id (an escaped binary filter
+// for objectGUID); false when no entry can have this id.
+func (d *dirType) idFilter(id string) (ldapstore.Filter, bool) {
+	if d.ids == ldapstore.IDString && !validID(d.idAttr, id) {
+		return ldapstore.None(), false
+	}
+	return d.ids.Filter(d.idAttr, id)
+}
+
+// entryID is the SCIM id of an entry.
+func (d *dirType) entryID(e *ldapstore.Entry) string {
+	return d.ids.Format(e.First(d.idAttr))
+}
+
+// idCompare translates a filter on id. A binary id only has equality:
+// substrings and ordering of GUID bytes mean nothing to a client.
+func (d *dirType) idCompare(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+	if d.ids == ldapstore.IDString {
+		if c.Op == scimfilter.OpEq && !validID(d.idAttr, c.Value.Str) {
+			return ldapstore.None(), nil
+		}
+		return ldapCompare(d.idAttr, c, "string")
+	}
+	switch c.Op {
+	case scimfilter.OpPr:
+		return ldapstore.Present(d.idAttr), nil
+	case scimfilter.OpEq, scimfilter.OpNe:
+		if c.Value.Kind != scimfilter.KindString {
+			return nil, invalidFilter("id is compared with a string")
+		}
+		f, _ := d.idFilter(c.Value.Str)
+		if c.Op == scimfilter.OpNe {
+			return ldapstore.Not(f), nil
+		}
+		return f, nil
+	}
+	return nil, invalidFilter("id takes eq, ne or pr")
 }
