@@ -47,8 +47,10 @@ var ldapToSCIM = map[int]errors.ScimError{
 	ldapstore.CodeNotAllowedOnRDN:          badValue("The value is part of the entry name and cannot be removed."),
 	ldapstore.CodeInsufficientAccessRights: scimErr(http.StatusForbidden, "", "The bridge's directory account may not do this; grant it write access."),
 	ldapstore.CodeUnwillingToPerform:       badValue("The directory refused the operation."),
-	ldapstore.CodeSizeLimitExceeded:        scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
-	ldapstore.CodeAdminLimitExceeded:       scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	ldapstore.CodeConfidentialityRequired: scimErr(http.StatusInternalServerError, "",
+		"The directory accepts this only over an encrypted connection; the bridge's admin must use ldaps:// or ldap.startTLS."),
+	ldapstore.CodeSizeLimitExceeded:  scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	ldapstore.CodeAdminLimitExceeded: scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
 }
 
 // toSCIM converts any handler error into a bare ScimError and logs what the

@@ -83,6 +83,11 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
 			return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
 		}
+		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
+			// Active Directory will not enable an account that has no
+			// password when its policy requires one.
+			return scim.Resource{}, badValue("The directory does not enable an account without a password; send a password, or create the user with active: false.")
+		}
 		return scim.Resource{}, err
 	}
 	u.audit.write(ctx, "add", dn, keys(entry), nil)
