@@ -3,7 +3,6 @@ package testldap
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"os"
 	"slices"
@@ -16,7 +15,7 @@ import (
 
 // TestKinds starts each directory the way the shared suites do and checks
 // what they rely on: the base entries, admin and user binds, LDAPS with
-// CAFile and ServerName, paging, and that Stop leaves nothing behind.
+// CAFile and ServerName, and that Stop leaves nothing behind.
 func TestKinds(t *testing.T) {
 	for _, kind := range Kinds {
 		t.Run(string(kind), func(t *testing.T) {
@@ -78,27 +77,6 @@ func TestKinds(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-
-			// Only AD caps a search at 1,000 entries, even for its admin.
-			if kind == SambaAD {
-				t.Run("Search pages past 1000", func(t *testing.T) {
-					c := s.admin(t)
-					defer c.Close()
-					for i := range 1005 {
-						dn, attrs := testUser(s, fmt.Sprintf("page%04d", i))
-						req := ldap.NewAddRequest(dn, nil)
-						for _, k := range sortedKeys(attrs) {
-							req.Attribute(k, attrs[k])
-						}
-						if err := c.Add(req); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if n := len(s.Search(t, s.PeopleDN, "(cn=page*)", "cn")); n != 1005 {
-						t.Errorf("paged search found %d, want 1005", n)
-					}
-				})
-			}
 
 			stopped = true
 			if err := s.Stop(); err != nil {

@@ -54,7 +54,7 @@ func startSamba(opts Options) (*Server, error) {
 		"/usr/sbin/samba", "/usr/bin/samba-tool"); err != nil {
 		return nil, err
 	}
-	tpl, err := cached("samba-r1", []string{"/usr/sbin/samba", "-V"}, buildSamba)
+	tpl, err := cached("samba-r2", []string{"/usr/sbin/samba", "-V"}, buildSamba)
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +210,13 @@ func buildSamba(dir string) error {
 	if err != nil {
 		return err
 	}
+	// "old password allowed period = 0": Samba otherwise accepts the
+	// previous password for an hour on simple binds (it checks them like
+	// NTLM logons), where AD refuses it; password tests would then pass
+	// for the wrong reason.
 	extra := "[global]\n" +
 		"\tldap server require strong auth = no\n" +
+		"\told password allowed period = 0\n" +
 		"\ttls enabled = yes\n" +
 		"\ttls keyfile = " + dir + "/tls.key\n" +
 		"\ttls certfile = " + dir + "/tls.crt\n" +
