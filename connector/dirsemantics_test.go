@@ -42,6 +42,11 @@ func TestActiveDirectorySemantics(t *testing.T) {
 		if str(r.body, "totalResults") != "1" || str(r.body, "Resources.0.userName") != "ad.guid" {
 			t.Errorf("filter id eq: %s", r.raw)
 		}
+		g := b.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ad.guids",`+
+			`"members":[{"value":"{`+strings.ToUpper(id)+`}"}]}`).want(t, http.StatusCreated)
+		if str(g.body, "members.0.value") != id {
+			t.Errorf("member given as {GUID}: %s", g.raw)
+		}
 		for _, bad := range []string{"not-a-guid", "00000000-0000-0000-0000-000000000000"} {
 			b.do("GET", "/Users/"+bad, "").wantError(t, http.StatusNotFound, "")
 		}

@@ -225,7 +225,7 @@ func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
 			found[strings.ToLower(u.entryID(e))] = v
 		}
 		for _, id := range chunk {
-			v, ok := found[strings.ToLower(id)]
+			v, ok := found[strings.ToLower(u.canonicalID(id))]
 			if !ok {
 				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
 			}

@@ -249,6 +249,12 @@ func (d *dirType) idFilter(id string) (ldapstore.Filter, bool) {
 	return d.ids.Filter(d.idAttr, id)
 }
 
+// canonicalID is id as entryID renders it ("{ABC…}" → "abc…" for GUIDs),
+// to match ids a client spelled differently.
+func (d *dirType) canonicalID(id string) string {
+	return d.ids.Canonical(id)
+}
+
 // entryID is the SCIM id of an entry.
 func (d *dirType) entryID(e *ldapstore.Entry) string {
 	return d.ids.Format(e.First(d.idAttr))

@@ -54,6 +54,20 @@ func (f IDFormat) Format(stored string) string {
 	return s
 }
 
+// Canonical spells an id as Format renders it, so that ids a client wrote
+// differently ("{ABC…}" for a GUID) compare equal; other ids are returned
+// as they are.
+func (f IDFormat) Canonical(id string) string {
+	if f != IDGUID {
+		return id
+	}
+	raw, err := ParseGUID(id)
+	if err != nil {
+		return id
+	}
+	return f.Format(string(raw))
+}
+
 // Filter is an equality filter on attr for a SCIM id; ok is false when id
 // cannot be a value of this format (the caller answers "not found").
 func (f IDFormat) Filter(attr, id string) (flt Filter, ok bool) {

@@ -35,6 +35,9 @@ func TestGUIDRoundTrip(t *testing.T) {
 		if got := IDGUID.Format(string(tt.raw)); got != tt.want {
 			t.Errorf("IDGUID.Format = %q", got)
 		}
+		if got := IDGUID.Canonical("{" + upper(tt.want) + "}"); got != tt.want {
+			t.Errorf("IDGUID.Canonical = %q", got)
+		}
 	}
 }
 
