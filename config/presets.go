@@ -150,15 +150,27 @@ func (d *Deactivation) checkFlag(p *problems) {
 // Directory passwords in clear text. AD itself refuses unicodePwd without
 // an encrypted connection; other servers (Samba) accept it, exposing the
 // password to anyone on the network path.
+//
+// 389 DS runs the Password Modify operation only over TLS (its answer is
+// confidentialityRequired, 13, for every password otherwise), so that
+// combination is refused at start-up too rather than at the first password.
 func (c *Config) checkPasswordTLS(p *problems) {
-	if c.Users.Password.Attribute == "-" || c.Users.Password.Method != PasswordUnicodePwd || c.LDAP.usesTLS() {
+	if c.Users.Password.Attribute == "-" || c.LDAP.usesTLS() {
+		return
+	}
+	var why string
+	switch {
+	case c.Users.Password.Method == PasswordUnicodePwd:
+		why = "users.password.method unicodePwd sends passwords, which must never cross the network in clear (Active Directory refuses them without TLS)"
+	case c.Directory == Directory389DS && c.Users.Password.Method == PasswordExop:
+		why = "389 DS runs the Password Modify operation (users.password.method exop) only over TLS"
+	default:
 		return
 	}
 	for i, raw := range c.LDAP.URLs {
 		if !strings.HasPrefix(strings.ToLower(raw), "ldaps://") {
-			p.add(fmt.Sprintf("ldap.urls[%d]", i), "%s is plain LDAP, but users.password.method unicodePwd sends passwords, which must never cross "+
-				"the network in clear (Active Directory refuses them without TLS); use ldaps://, or set ldap.startTLS: true, "+
-				"or stop writing passwords with users.password.attribute: \"-\"", raw)
+			p.add(fmt.Sprintf("ldap.urls[%d]", i), "%s is plain LDAP, but %s; use ldaps://, or set ldap.startTLS: true, "+
+				"or stop writing passwords with users.password.attribute: \"-\"", raw, why)
 			return
 		}
 	}

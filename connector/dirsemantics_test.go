@@ -199,8 +199,12 @@ func TestDS389Semantics(t *testing.T) {
 	}
 
 	// Plain LDAP: 389 DS refuses the Password Modify operation (13).
+	// Validation says so; a bridge started anyway says it per request.
 	plain := presetConfig(t, dir)
 	plain.LDAP.URLs, plain.LDAP.CAFile, plain.LDAP.ServerName = []string{dir.URL}, "", ""
+	if err := plain.Validate(); err == nil || !strings.Contains(err.Error(), "ldap.urls[0]") {
+		t.Errorf("Validate = %v, want an ldap.urls[0] error", err)
+	}
 	r := bridgeFor(t, dir, plain).do("POST", "/Users", userBody("ds.clear", "Cl", "Ear", dirPass1)).wantError(t, http.StatusInternalServerError, "")
 	if !strings.Contains(str(r.body, "detail"), "encrypted") {
 		t.Errorf("detail: %s", r.raw)
