@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -140,6 +141,16 @@ func cached(name string, versionCmd []string, build func(dir string) error) (str
 	}
 	if err := os.Rename(stage, dir); err != nil {
 		return "", fmt.Errorf("testldap: %w", err)
+	}
+	// Templates of older package versions or recipes ("samba-r2-…" once
+	// "samba-r3-…" exists) are never used again.
+	kind, _, _ := strings.Cut(name, "-r")
+	old, _ := filepath.Glob(filepath.Join(root, kind+"-r*-*"))
+	for _, o := range old {
+		if o != dir && !strings.HasSuffix(o, ".lock") && !strings.HasSuffix(o, ".staging") {
+			os.RemoveAll(o)
+			os.Remove(o + ".lock")
+		}
 	}
 	return dir, nil
 }
