@@ -2,11 +2,15 @@ package connector_test
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -138,6 +142,28 @@ func TestActiveDirectorySemantics(t *testing.T) {
 		}
 	})
 
+	t.Run("examples/active-directory.yaml", func(t *testing.T) {
+		eb := exampleBridge(t, dir, exampleFor(t, dir, "active-directory.yaml", dir.LDAPSURL))
+		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
+			`"userName":"ad.example","name":{"givenName":"Ex","familyName":"Ample"},"password":"` + dirPass1 + `",` +
+			`"externalId":"00u1a2b3c4d5e6f7g8h9","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","organization":"Example"}}`
+		id := eb.create(body)
+		e := dir.Entry(t, dnOf("ad.example"), "userPrincipalName", "sAMAccountName", "employeeNumber", "department", "company", "userAccountControl")
+		if first(e, "userprincipalname") != "ad.example@example.com" || first(e, "samaccountname") != "ad.example" || first(e, "employeenumber") != "00u1a2b3c4d5e6f7g8h9" ||
+			first(e, "department") != "R&D" || first(e, "company") != "Example" || first(e, "useraccountcontrol") != "512" {
+			t.Errorf("user entry: %v", e)
+		}
+		g := eb.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ad.example.group","members":[{"value":"`+id+`"}]}`).want(t, http.StatusCreated)
+		ge := dir.Entry(t, "CN=ad.example.group,"+dir.GroupsDN, "groupType", "sAMAccountName", "member")
+		if first(ge, "grouptype") != "-2147483646" || first(ge, "samaccountname") != "ad.example.group" || len(ge["member"]) != 1 {
+			t.Errorf("group entry: %v", ge)
+		}
+		eb.do("PATCH", "/Groups/"+str(g.body, "id"), `{`+patchOp+`,"Operations":[{"op":"replace","path":"displayName","value":"ad.renamed"}]}`).want(t, http.StatusNoContent)
+		if ge := dir.Entry(t, "CN=ad.renamed,"+dir.GroupsDN, "sAMAccountName"); first(ge, "samaccountname") != "ad.renamed" {
+			t.Errorf("renamed group: %v", ge)
+		}
+	})
+
 	t.Run("no password in clear", func(t *testing.T) {
 		// Validation refuses this configuration; the run-time guard must
 		// hold even when it is bypassed.
@@ -198,6 +224,17 @@ func TestDS389Semantics(t *testing.T) {
 		t.Errorf("members = %v, want only %s", got, u1)
 	}
 
+	// The shipped example, as an admin would point it at this server.
+	eb := exampleBridge(t, dir, exampleFor(t, dir, "389ds.yaml", dir.URL))
+	eid := eb.create(userBody("ds.example", "Ex", "Ample", dirPass1))
+	eb.do("PATCH", "/Users/"+eid, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"active":false}}]}`).want(t, http.StatusOK)
+	if e := dir.Entry(t, "uid=ds.example,"+dir.PeopleDN, "nsAccountLock", "cn"); first(e, "nsaccountlock") != "true" || first(e, "cn") != "Ex Ample" {
+		t.Errorf("example user entry: %v", e)
+	}
+	if err := dir.CanBind("uid=ds.example,"+dir.PeopleDN, dirPass1); err == nil {
+		t.Error("a user with nsAccountLock: true can bind")
+	}
+
 	// Plain LDAP: 389 DS refuses the Password Modify operation (13).
 	// Validation says so; a bridge started anyway says it per request.
 	plain := presetConfig(t, dir)
@@ -212,4 +249,54 @@ func TestDS389Semantics(t *testing.T) {
 	if dir.Entry(t, "uid=ds.clear,"+dir.PeopleDN) != nil {
 		t.Error("entry left behind without its password")
 	}
+}
+
+// exampleFor loads a shipped example and points it at dir the way a site
+// would: with the environment variables the example documents, plus the
+// test server's base DNs where the example writes them literally.
+func exampleFor(t *testing.T, dir *testldap.Server, file, url string) *config.Config {
+	t.Helper()
+	for k, v := range map[string]string{
+		"SCIM2LDAP_LDAP_URL": url, "SCIM2LDAP_LDAP_CA_FILE": dir.CAFile, "SCIM2LDAP_LDAP_SERVER_NAME": dir.ServerName,
+		"SCIM2LDAP_BIND_DN": dir.BindDN, "SCIM2LDAP_BIND_PASSWORD": dir.BindPassword,
+		"SCIM2LDAP_USERS_DN": dir.PeopleDN, "SCIM2LDAP_GROUPS_DN": dir.GroupsDN,
+	} {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.Load("../examples/" + file)
+	if err != nil {
+		t.Fatalf("examples/%s: %v", file, err)
+	}
+	cfg.Users.BaseDN, cfg.Users.CreateDN = dir.PeopleDN, dir.PeopleDN
+	cfg.Groups.BaseDN, cfg.Groups.CreateDN = dir.GroupsDN, dir.GroupsDN
+	return cfg
+}
+
+// exampleBridge is bridgeFor with every connection setting of the example
+// passed on (the 389 DS example uses StartTLS).
+func exampleBridge(t *testing.T, dir *testldap.Server, cfg *config.Config) *bed {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	l := cfg.LDAP
+	store, err := ldapstore.Open(ldapstore.Options{
+		URLs: l.URLs, BindDN: l.BindDN, BindPassword: l.BindPassword, StartTLS: l.StartTLS, CAFile: l.CAFile, ServerName: l.ServerName,
+		DialTimeout: l.DialTimeout, RequestTimeout: l.RequestTimeout, PoolSize: l.PoolSize, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := connector.New(cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bridge log (%s):\n%s", cfg.Directory, logs.String())
+		}
+	})
+	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
 }
