@@ -186,6 +186,14 @@ type Users struct {
 	// userNameAttribute is sAMAccountName (its limit in Active Directory),
 	// else no limit; -1 turns the limit off.
 	UserNameMaxLength int `yaml:"userNameMaxLength"`
+	// CreatedAttribute and ModifiedAttribute hold the entry's creation and
+	// last change times, read for meta.created and meta.lastModified and
+	// searched by filters on them (Okta's incremental import). Default
+	// createTimestamp and modifyTimestamp; whenCreated and whenChanged for
+	// activedirectory, whose modifyTimestamp is computed and cannot be
+	// searched reliably.
+	CreatedAttribute  string `yaml:"createdAttribute"`
+	ModifiedAttribute string `yaml:"modifiedAttribute"`
 	// Attributes maps SCIM attributes to LDAP attributes.
 	Attributes []AttributeMapping `yaml:"attributes"`
 	// Password says where and how a SCIM password is written.
@@ -302,6 +310,9 @@ type Groups struct {
 	// the distribution kinds. 0 writes nothing (AD makes a global security
 	// group).
 	GroupType int `yaml:"groupType"`
+	// CreatedAttribute and ModifiedAttribute: as for users.
+	CreatedAttribute  string `yaml:"createdAttribute"`
+	ModifiedAttribute string `yaml:"modifiedAttribute"`
 	// DisplayNameAttribute holds displayName. Default RDNAttribute.
 	DisplayNameAttribute string `yaml:"displayNameAttribute"`
 	// MemberAttribute holds the members. Default from Model

@@ -93,6 +93,7 @@ func (u *Users) applyDefaults(directory string) {
 	setDefault(&u.CreateDN, u.BaseDN)
 	setDefault(&u.IDAttribute, "entryUUID")
 	defaultIDFormat(&u.IDFormat, u.IDAttribute)
+	defaultTimestamps(&u.CreatedAttribute, &u.ModifiedAttribute)
 	setDefault(&u.UserNameAttribute, u.RDNAttribute)
 	if u.UserNameMaxLength == 0 && strings.EqualFold(u.UserNameAttribute, "sAMAccountName") {
 		u.UserNameMaxLength = adSAMAccountMaxLen
@@ -157,6 +158,7 @@ func (g *Groups) applyDefaults() {
 	setDefault(&g.DisplayNameAttribute, g.RDNAttribute)
 	setDefault(&g.IDAttribute, "entryUUID")
 	defaultIDFormat(&g.IDFormat, g.IDAttribute)
+	defaultTimestamps(&g.CreatedAttribute, &g.ModifiedAttribute)
 	setDefault(&g.CreateDN, g.BaseDN)
 }
 

@@ -57,6 +57,7 @@ func (u *Users) presetActiveDirectory() {
 	// leaves them out.
 	setDefault(&u.Filter, "(&(objectCategory=person)(objectClass=user))")
 	setDefault(&u.IDAttribute, "objectGUID")
+	adTimestamps(&u.CreatedAttribute, &u.ModifiedAttribute)
 	setDefault(&u.UserNameAttribute, "sAMAccountName")
 	setDefault(&u.Password.Attribute, "unicodePwd")
 	if strings.EqualFold(u.Password.Attribute, "unicodePwd") {
@@ -82,6 +83,7 @@ func (u *Users) presetActiveDirectory() {
 func (g *Groups) presetActiveDirectory() {
 	setDefault(&g.Model, ActiveDirectory)
 	setDefault(&g.IDAttribute, "objectGUID")
+	adTimestamps(&g.CreatedAttribute, &g.ModifiedAttribute)
 	if g.Model == ActiveDirectory && g.GroupType == 0 {
 		g.GroupType = adGlobalSecurity
 	}
@@ -103,6 +105,20 @@ func (u *Users) preset389DS() {
 		d.Attribute = "nsAccountLock"
 		setDefault(&d.InactiveValue, "true")
 	}
+}
+
+// adTimestamps: AD computes createTimestamp and modifyTimestamp from
+// whenCreated and whenChanged, and Samba ignores filters on the computed
+// ones ((modifyTimestamp>=20990101000000Z) matched every user), so the
+// stored attributes are used.
+func adTimestamps(created, modified *string) {
+	setDefault(created, "whenCreated")
+	setDefault(modified, "whenChanged")
+}
+
+func defaultTimestamps(created, modified *string) {
+	setDefault(created, "createTimestamp")
+	setDefault(modified, "modifyTimestamp")
 }
 
 // defaultIDFormat is guid for the attributes known to hold binary GUIDs.

@@ -18,6 +18,8 @@ func (u *Users) check(p *problems) {
 	checkAttribute(p, "users.idAttribute", u.IDAttribute, "the attribute holding the immutable SCIM id", "entryUUID")
 	checkAttribute(p, "users.userNameAttribute", u.UserNameAttribute, "the attribute holding userName", "uid")
 	checkIDFormat(p, "users.idFormat", u.IDFormat)
+	checkAttribute(p, "users.createdAttribute", u.CreatedAttribute, "the attribute holding the creation time", "createTimestamp")
+	checkAttribute(p, "users.modifiedAttribute", u.ModifiedAttribute, "the attribute holding the last change time", "modifyTimestamp")
 	if u.UserNameMaxLength < -1 {
 		p.add("users.userNameMaxLength", "%d is out of range; use a positive number of characters, e.g. 20, or -1 for no limit", u.UserNameMaxLength)
 	}
@@ -64,6 +66,8 @@ func (g *Groups) check(p *problems) {
 	checkAttribute(p, "groups.idAttribute", g.IDAttribute, "the attribute holding the immutable SCIM id", "entryUUID")
 	checkAttribute(p, "groups.displayNameAttribute", g.DisplayNameAttribute, "the attribute holding displayName", "cn")
 	checkIDFormat(p, "groups.idFormat", g.IDFormat)
+	checkAttribute(p, "groups.createdAttribute", g.CreatedAttribute, "the attribute holding the creation time", "createTimestamp")
+	checkAttribute(p, "groups.modifiedAttribute", g.ModifiedAttribute, "the attribute holding the last change time", "modifyTimestamp")
 	if g.GroupType != 0 && g.Model != ActiveDirectory {
 		p.add("groups.groupType", "only used by groups.model activeDirectory, not %s; remove it", g.Model)
 	}

@@ -60,6 +60,26 @@ func TestActiveDirectorySemantics(t *testing.T) {
 		}
 	})
 
+	// Okta's incremental import filters on meta.lastModified; Samba ignores
+	// such filters on the computed modifyTimestamp, so the preset uses
+	// whenChanged.
+	t.Run("meta times", func(t *testing.T) {
+		b.create(userBody("ad.meta", "Me", "Ta", dirPass1))
+		for filter, want := range map[string]string{
+			`userName eq "ad.meta" and meta.lastModified gt "2020-01-01T00:00:00Z"`: "1",
+			`userName eq "ad.meta" and meta.lastModified gt "2099-01-01T00:00:00Z"`: "0",
+			`userName eq "ad.meta" and meta.created lt "2020-01-01T00:00:00Z"`:      "0",
+		} {
+			r := b.do("GET", "/Users?filter="+url.QueryEscape(filter), "").want(t, http.StatusOK)
+			if str(r.body, "totalResults") != want {
+				t.Errorf("%s: %s", filter, r.raw)
+			}
+			if want == "1" && (str(r.body, "Resources.0.meta.lastModified") == "" || str(r.body, "Resources.0.meta.created") == "") {
+				t.Errorf("no meta times: %s", r.raw)
+			}
+		}
+	})
+
 	t.Run("sAMAccountName length", func(t *testing.T) {
 		long := "a23456789012345678901" // 21
 		r := b.do("POST", "/Users", userBody(long, "Lo", "Ng", dirPass1)).wantError(t, http.StatusBadRequest, "invalidValue")

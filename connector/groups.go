@@ -153,7 +153,7 @@ func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pa
 // wants members, so excludedAttributes=members costs nothing on a group of
 // any size.
 func (g *groups) ldapAttributes(p projection) []string {
-	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, attrCreated, attrModified}
+	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, g.createdAttr(), g.modifiedAttr()}
 	if p.wants("members") {
 		attrs = append(attrs, g.cfg.MemberAttribute)
 	}
@@ -180,7 +180,7 @@ func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p projection)
 		doc["members"] = members
 	}
 	p.apply(doc)
-	return scim.Resource{ID: g.entryID(e), Attributes: doc, Meta: meta(e)}, nil
+	return scim.Resource{ID: g.entryID(e), Attributes: doc, Meta: g.meta(e)}, nil
 }
 
 func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {

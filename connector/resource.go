@@ -23,11 +23,14 @@ type dirType struct {
 	scope  ldapstore.Filter
 	idAttr string
 	ids    ldapstore.IDFormat // how idAttr's value becomes the SCIM id
-	m      *mapping
-	filter filterTranslator
-	urns   []string // extension URNs, for PATCH
-	log    *slog.Logger
-	audit  *auditLog
+	// created and modified hold meta's times ("" = createTimestamp and
+	// modifyTimestamp).
+	created, modified string
+	m                 *mapping
+	filter            filterTranslator
+	urns              []string // extension URNs, for PATCH
+	log               *slog.Logger
+	audit             *auditLog
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -60,10 +63,10 @@ func (d *dirType) commonSpecials(nameKey, nameAttr string) map[string]special {
 		},
 		"id": d.idCompare,
 		"meta.lastmodified": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrModified, c, "dateTime")
+			return ldapCompare(d.modifiedAttr(), c, "dateTime")
 		},
 		"meta.created": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrCreated, c, "dateTime")
+			return ldapCompare(d.createdAttr(), c, "dateTime")
 		},
 	}
 }
@@ -170,13 +173,27 @@ func (d *dirType) mappedChanges(e *ldapstore.Entry, doc, current map[string]inte
 	return changes
 }
 
+func (d *dirType) createdAttr() string {
+	if d.created != "" {
+		return d.created
+	}
+	return attrCreated
+}
+
+func (d *dirType) modifiedAttr() string {
+	if d.modified != "" {
+		return d.modified
+	}
+	return attrModified
+}
+
 // meta fills SCIM meta from the directory's timestamps.
-func meta(e *ldapstore.Entry) scim.Meta {
+func (d *dirType) meta(e *ldapstore.Entry) scim.Meta {
 	var m scim.Meta
-	if t, ok := generalizedTime(e.First(attrCreated)); ok {
+	if t, ok := generalizedTime(e.First(d.createdAttr())); ok {
 		m.Created = &t
 	}
-	if t, ok := generalizedTime(e.First(attrModified)); ok {
+	if t, ok := generalizedTime(e.First(d.modifiedAttr())); ok {
 		m.LastModified = &t
 	}
 	return m

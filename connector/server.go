@@ -97,6 +97,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if u.ids, err = ldapstore.ParseIDFormat(cfg.Users.IDFormat); err != nil {
 		return nil, fmt.Errorf("users.idFormat: %w", err)
 	}
+	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
 	u.filter.specials = u.userSpecials()
 	u.filter.aliases = map[string]string{"email": "emails"}
 	types := []scim.ResourceType{{
@@ -115,6 +116,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if g.ids, err = ldapstore.ParseIDFormat(cfg.Groups.IDFormat); err != nil {
 		return nil, fmt.Errorf("groups.idFormat: %w", err)
 	}
+	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
 	g.filter.specials = g.groupSpecials()
 	u.groups = g
 	return append(types, scim.ResourceType{

@@ -420,7 +420,7 @@ func (u *users) memberValue(e *ldapstore.Entry) string {
 
 // ldapAttributes lists what to request from the directory for a projection.
 func (u *users) ldapAttributes(p projection) []string {
-	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, attrCreated, attrModified}
+	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, u.createdAttr(), u.modifiedAttr()}
 	if p.wants("active") && u.cfg.Deactivation.Strategy != config.DeactivateNone {
 		attrs = append(attrs, u.cfg.Deactivation.Attribute)
 	}
@@ -452,7 +452,7 @@ func (u *users) resource(e *ldapstore.Entry, p projection, groupList []interface
 		doc["groups"] = groupList
 	}
 	p.apply(doc)
-	return scim.Resource{ID: u.entryID(e), Attributes: doc, Meta: meta(e)}
+	return scim.Resource{ID: u.entryID(e), Attributes: doc, Meta: u.meta(e)}
 }
 
 // userSpecials are the filterable User attributes that are not in the
