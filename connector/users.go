@@ -283,43 +283,29 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 // reset password ages and fill the password history. The check reads the
 // stored hash and compares locally, so it never counts as a failed bind.
 func (u *users) writePassword(ctx context.Context, dn, password string) error {
+	// unicodePwd cannot be read, so it cannot be compared: it is written
+	// every time, as an admin reset, which AD does not check against the
+	// password history.
+	if u.cfg.Password.Method != config.PasswordUnicodePwd {
+		same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
+		if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
+			return err
+		}
+		if same {
+			return nil
+		}
+	}
 	var err error
 	switch u.cfg.Password.Method {
 	case config.PasswordExop:
-		if err = u.checkPasswordChanged(ctx, dn, password); err == nil {
-			err = u.store.SetPassword(ctx, dn, password)
-		}
+		err = u.store.SetPassword(ctx, dn, password)
 	case config.PasswordUnicodePwd:
-		// unicodePwd cannot be read, so it cannot be compared: an admin
-		// reset (replace) is sent every time, which AD does not check
-		// against the password history.
 		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{ldapstore.UnicodePwdValue(password)}}})
 	default:
-		if err = u.checkPasswordChanged(ctx, dn, password); err == nil {
-			err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
-		}
-	}
-	if stderrors.Is(err, errPasswordUnchanged) {
-		return nil
+		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
 	}
 	u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	return err
-}
-
-// errPasswordUnchanged: the stored password is the one sent already.
-var errPasswordUnchanged = stderrors.New("password unchanged")
-
-// checkPasswordChanged returns errPasswordUnchanged when the stored
-// password (read, never bound with) equals password.
-func (u *users) checkPasswordChanged(ctx context.Context, dn, password string) error {
-	same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
-	if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
-		return err
-	}
-	if same {
-		return errPasswordUnchanged
-	}
-	return nil
 }
 
 // checkUserNameLength enforces users.userNameMaxLength (sAMAccountName
