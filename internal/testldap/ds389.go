@@ -116,39 +116,32 @@ var (
 	reSecurePort = regexp.MustCompile(`(?mi)^nsslapd-securePort: \d+`)
 )
 
-// launchDS389 starts ns-slapd, which forks into the background (in the
-// foreground, with -d, it does not serve reliably), and waits until it
-// answers. Its pid goes to server.pid for Stop and the reaper.
+// launchDS389 runs ns-slapd in the foreground (-d 0) as our child, like
+// slapd: a daemon would be re-parented to init, and where init does not
+// reap (containers, VMs with a minimal init) a killed ns-slapd stays a
+// zombie whose pid, still in its lock dir, blocks every restart ("already
+// running"). Its log goes to the errors file as usual.
 func (s *Server) launchDS389() error {
 	conf := filepath.Join(s.Dir, "etc/dirsrv/slapd-"+ds389Instance)
 	pidFile := filepath.Join(s.Dir, "run/dirsrv/slapd-"+ds389Instance+".pid")
 	errLog := filepath.Join(s.Dir, "var/log/dirsrv/slapd-"+ds389Instance, "errors")
 	_ = os.Remove(pidFile)
-	out, err := exec.Command("/usr/sbin/ns-slapd", "-D", conf, "-i", pidFile).CombinedOutput()
+	// A killed instance leaves its pid here, and ns-slapd refuses to start
+	// while that pid exists, whoever has it now.
+	stale, _ := filepath.Glob(filepath.Join(s.Dir, "run/lock/dirsrv/slapd-"+ds389Instance, "server", "*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+	cmd := exec.Command("/usr/sbin/ns-slapd", "-D", conf, "-i", pidFile, "-d", "0")
+	err := s.runChild(cmd, filepath.Join(s.Dir, "ns-slapd.log"), time.Minute, func() bool {
+		return readPid(pidFile) == cmd.Process.Pid && ping(s.URL) == nil
+	})
 	if err != nil {
-		return fmt.Errorf("testldap: ns-slapd: %v\n%s\n%s:\n%s", err, out, errLog, logTail(errLog))
+		return fmt.Errorf("%w\n%s:\n%s", err, errLog, logTail(errLog))
 	}
-	start := time.Now()
-	for {
-		pid := readPid(pidFile)
-		if pid > 0 {
-			s.mu.Lock()
-			s.daemonPid = pid
-			s.mu.Unlock()
-			_ = os.WriteFile(filepath.Join(s.Dir, "server.pid"), []byte(strconv.Itoa(pid)), 0o644)
-			if ping(s.URL) == nil {
-				return nil
-			}
-			if gone(pid) {
-				return fmt.Errorf("testldap: ns-slapd exited; %s:\n%s", errLog, logTail(errLog))
-			}
-		}
-		if time.Since(start) > time.Minute {
-			_ = s.Kill()
-			return fmt.Errorf("testldap: ns-slapd not answering on %s after 1m; %s:\n%s", s.URL, errLog, logTail(errLog))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	// For the reaper: ns-slapd switches to dirsrv, which clears Pdeathsig.
+	_ = os.WriteFile(filepath.Join(s.Dir, "server.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+	return nil
 }
 
 // buildDS389 makes the template: dscreate into a prefix tree in dir, the

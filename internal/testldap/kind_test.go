@@ -15,7 +15,8 @@ import (
 
 // TestKinds starts each directory the way the shared suites do and checks
 // what they rely on: the base entries, admin and user binds, LDAPS with
-// CAFile and ServerName, and that Stop leaves nothing behind.
+// CAFile and ServerName, Kill and Restart, and that Stop leaves nothing
+// behind.
 func TestKinds(t *testing.T) {
 	for _, kind := range Kinds {
 		t.Run(string(kind), func(t *testing.T) {
@@ -75,6 +76,22 @@ func TestKinds(t *testing.T) {
 				defer c.Close()
 				if err := c.Bind(s.BindDN, s.BindPassword); err != nil {
 					t.Fatal(err)
+				}
+			})
+
+			// Outage tests kill a directory and bring it back with its data.
+			t.Run("Kill and Restart", func(t *testing.T) {
+				if err := s.Kill(); err != nil {
+					t.Fatal(err)
+				}
+				if ping(s.URL) == nil {
+					t.Fatal("still answers after Kill")
+				}
+				if err := s.Restart(); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CanBind(dn, "Kind-Pass-123"); err != nil {
+					t.Errorf("user bind after Restart: %v", err)
 				}
 			})
 

@@ -32,8 +32,8 @@ func reapOrphans() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempGlob+"*"))
 	for _, d := range dirs {
 		if !alive(readPid(filepath.Join(d, "owner.pid"))) {
-			// slapd.pid, or server.pid of a daemon (ns-slapd) that
-			// Pdeathsig cannot reach; its command line names the dir.
+			// slapd.pid, or server.pid of ns-slapd, whose switch to the
+			// user dirsrv clears Pdeathsig; its command line names the dir.
 			for _, f := range []string{"slapd.pid", "server.pid"} {
 				if pid := readPid(filepath.Join(d, f)); pid > 0 && alive(pid) {
 					cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
@@ -79,6 +79,9 @@ func signalPid(pid int, sig syscall.Signal, grace time.Duration) error {
 	if err := syscall.Kill(pid, sig); err != nil {
 		return nil // already gone
 	}
+	if sig == syscall.SIGKILL {
+		grace = 10 * time.Second // only the kernel's cleanup to wait for
+	}
 	deadline := time.Now().Add(grace)
 	for !gone(pid) {
 		if time.Now().After(deadline) {
@@ -103,11 +106,4 @@ func gone(pid int) bool {
 		return b[i+2] == 'Z' || b[i+2] == 'X'
 	}
 	return false
-}
-
-func freezePid(pid int, stop bool) error {
-	if stop {
-		return syscall.Kill(pid, syscall.SIGSTOP)
-	}
-	return syscall.Kill(pid, syscall.SIGCONT)
 }

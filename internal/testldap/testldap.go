@@ -65,8 +65,9 @@ type Server struct {
 	done    chan struct{} // closed when cmd has been waited for
 	removed bool
 
-	// daemonPid is a server that forks into the background (ns-slapd):
-	// not our child, so it is signalled by pid instead of through cmd.
+	// daemonPid is a server that forked into the background (the ns-slapd
+	// dscreate starts while a 389-ds template is made): not our child, so
+	// it is signalled by pid instead of through cmd.
 	daemonPid int
 	// relaunch starts the server again on the same ports and data (Restart);
 	// nil means slapd's launch.
@@ -361,11 +362,8 @@ func (s *Server) Resume() error { return s.freeze(false) }
 
 func (s *Server) freeze(stop bool) error {
 	s.mu.Lock()
-	cmd, done, daemon := s.cmd, s.done, s.daemonPid
+	cmd, done := s.cmd, s.done
 	s.mu.Unlock()
-	if daemon > 0 {
-		return freezePid(daemon, stop)
-	}
 	if cmd == nil {
 		return errors.New("testldap: slapd was never started")
 	}
