@@ -2,10 +2,13 @@ package connector_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -184,6 +187,54 @@ func TestActiveDirectorySemantics(t *testing.T) {
 		}
 	})
 
+	// The README's delegation, as SDDL for samba-tool: the service account
+	// can do everything with exactly these rights, and the reset-password
+	// right is needed (the initial password rides on the add, which the
+	// create-child right covers).
+	t.Run("delegated service account", func(t *testing.T) {
+		svc := "CN=svc-scim2ldap,CN=Users," + dir.BaseDN
+		dir.MustAdd(t, svc, map[string][]string{"objectClass": {"user"}, "sAMAccountName": {"svc-scim2ldap"}})
+		if err := store.Modify(ctx, svc, []ldapstore.Change{
+			{Op: ldapstore.ChangeReplace, Attr: "unicodePwd", Values: []string{ldapstore.UnicodePwdValue(dirPass2)}},
+			{Op: ldapstore.ChangeReplace, Attr: "userAccountControl", Values: []string{"512"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sid := sidString([]byte(first(dir.Entry(t, svc, "objectSid"), "objectsid")))
+		const user, group = "bf967aba-0de6-11d0-a285-00aa003049e2", "bf967a9c-0de6-11d0-a285-00aa003049e2"
+		const resetPassword = "00299570-246d-11d0-a768-00aa006e0529"
+		grant := func(dn, sddl string) {
+			out, err := exec.Command("samba-tool", "dsacl", "set", "-H", dir.URL, "--simple-bind-dn="+dir.BindDN,
+				"--password="+dir.BindPassword, "--objectdn="+dn, "--sddl="+sddl).CombinedOutput()
+			if err != nil {
+				t.Fatalf("samba-tool dsacl set %s: %v\n%s", sddl, err, out)
+			}
+		}
+		grant(dir.PeopleDN, "(OA;CI;CCDC;"+user+";;"+sid+")")
+		grant(dir.PeopleDN, "(OA;CIIO;RPWP;;"+user+";"+sid+")")
+		grant(dir.GroupsDN, "(OA;CI;CCDC;"+group+";;"+sid+")")
+		grant(dir.GroupsDN, "(OA;CIIO;RPWP;;"+group+";"+sid+")")
+		dcfg := presetConfig(t, dir)
+		dcfg.LDAP.BindDN, dcfg.LDAP.BindPassword = svc, dirPass2
+		db := bridgeFor(t, dir, dcfg)
+		id := db.create(userBody("ad.delegated", "De", "Legated", dirPass1))
+		if err := store.Bind(ctx, dnOf("ad.delegated"), dirPass1); err != nil {
+			t.Errorf("bind with the initial password: %v", err)
+		}
+		newPassword := `{` + patchOp + `,"Operations":[{"op":"replace","value":{"password":"` + dirPass2 + `"}}]}`
+		db.do("PATCH", "/Users/"+id, newPassword).wantError(t, http.StatusForbidden, "")
+		grant(dir.PeopleDN, "(OA;CIIO;CR;"+resetPassword+";"+user+";"+sid+")")
+		db.do("PATCH", "/Users/"+id, newPassword).want(t, http.StatusOK)
+		db.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"active":false,"userName":"ad.delegated2"}}]}`).want(t, http.StatusOK)
+		g := db.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ad.delegated",`+
+			`"members":[{"value":"`+id+`"}]}`).want(t, http.StatusCreated)
+		gid := str(g.body, "id")
+		db.do("PATCH", "/Groups/"+gid, `{`+patchOp+`,"Operations":[{"op":"remove","path":"members[value eq \"`+id+`\"]"},`+
+			`{"op":"replace","path":"displayName","value":"ad.delegated2"}]}`).want(t, http.StatusNoContent)
+		db.do("DELETE", "/Users/"+id, "").want(t, http.StatusNoContent)
+		db.do("DELETE", "/Groups/"+gid, "").want(t, http.StatusNoContent)
+	})
+
 	t.Run("no password in clear", func(t *testing.T) {
 		// Validation refuses this configuration; the run-time guard must
 		// hold even when it is bypassed.
@@ -319,4 +370,20 @@ func exampleBridge(t *testing.T, dir *testldap.Server, cfg *config.Config) *bed 
 		}
 	})
 	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
+}
+
+// sidString renders a binary objectSid as S-1-5-21-…, as SDDL writes it.
+func sidString(b []byte) string {
+	if len(b) < 8 || len(b) < 8+4*int(b[1]) {
+		return ""
+	}
+	var authority uint64
+	for _, c := range b[2:8] {
+		authority = authority<<8 | uint64(c)
+	}
+	s := fmt.Sprintf("S-%d-%d", b[0], authority)
+	for i := 0; i < int(b[1]); i++ {
+		s += fmt.Sprintf("-%d", binary.LittleEndian.Uint32(b[8+4*i:]))
+	}
+	return s
 }
