@@ -306,6 +306,33 @@ func TestDS389Semantics(t *testing.T) {
 		t.Error("a user with nsAccountLock: true can bind")
 	}
 
+	// The README's ACI is all a service account needs.
+	svc := "uid=scim2ldap,ou=services," + dir.BaseDN
+	dir.MustAdd(t, "ou=services,"+dir.BaseDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"services"}})
+	dir.MustAdd(t, svc, map[string][]string{"objectClass": {"account", "simpleSecurityObject"}, "uid": {"scim2ldap"}, "userPassword": {dirPass2}})
+	who := `userdn="ldap:///` + svc + `";)`
+	if err := store.Modify(ctx, dir.BaseDN, []ldapstore.Change{{Op: ldapstore.ChangeAdd, Attr: "aci", Values: []string{
+		`(targetattr="*||nsAccountLock||nsUniqueId||entryUUID")(target="ldap:///` + dir.PeopleDN + `")(version 3.0; acl "scim2ldap users"; allow (read,search,compare,write,add,delete) ` + who,
+		`(targetattr="*||nsUniqueId||entryUUID")(target="ldap:///` + dir.GroupsDN + `")(version 3.0; acl "scim2ldap groups"; allow (read,search,compare,write,add,delete) ` + who,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	dir.MustModify(t, svc, map[string][]string{"nsPagedSizeLimit": {"-1"}})
+	scfg := presetConfig(t, dir)
+	scfg.LDAP.BindDN, scfg.LDAP.BindPassword = svc, dirPass2
+	sb := bridgeFor(t, dir, scfg)
+	sid := sb.create(userBody("ds.svc", "Sv", "C", dirPass1))
+	sb.do("PATCH", "/Users/"+sid, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"active":false,"userName":"ds.svc2","password":"`+dirPass2+`"}}]}`).want(t, http.StatusOK)
+	if e := dir.Entry(t, "uid=ds.svc2,"+dir.PeopleDN, "nsAccountLock"); first(e, "nsaccountlock") != "true" {
+		t.Errorf("service account's deactivation: %v", e)
+	}
+	sg := sb.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ds.svc","members":[{"value":"`+sid+`"}]}`).want(t, http.StatusCreated)
+	if r := sb.do("GET", "/Users/"+sid, "").want(t, http.StatusOK); str(r.body, "groups.0.value") != str(sg.body, "id") {
+		t.Errorf("groups read by the service account: %s", r.raw)
+	}
+	sb.do("DELETE", "/Users/"+sid, "").want(t, http.StatusNoContent)
+	sb.do("DELETE", "/Groups/"+str(sg.body, "id"), "").want(t, http.StatusNoContent)
+
 	// Plain LDAP: 389 DS refuses the Password Modify operation (13).
 	// Validation says so; a bridge started anyway says it per request.
 	plain := presetConfig(t, dir)
