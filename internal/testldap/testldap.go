@@ -14,6 +14,11 @@
 // TESTLDAP_MODULEPATH and TESTLDAP_SCHEMADIR at their files. On Ubuntu the
 // AppArmor profile of slapd denies directories under /tmp: set TMPDIR or
 // Options.Dir elsewhere, or put the profile in complain mode.
+//
+// Options.Kind starts 389 Directory Server (DS389, ds389.go) or a Samba
+// Active Directory domain controller (SambaAD, samba.go) instead, with the
+// same Server fields and helpers; those two need root and their Debian
+// packages, and start from templates cached per machine (kind.go).
 package testldap
 
 import (
