@@ -93,6 +93,11 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, userReserved); err != nil {
 		return nil, err
 	}
+	var err error
+	if u.ids, err = ldapstore.ParseIDFormat(cfg.Users.IDFormat); err != nil {
+		return nil, fmt.Errorf("users.idFormat: %w", err)
+	}
+	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
 	u.filter.specials = u.userSpecials()
 	u.filter.aliases = map[string]string{"email": "emails"}
 	types := []scim.ResourceType{{
@@ -108,6 +113,10 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if err := g.dirType.init("Group", "groups", store, log, audit, cfg.Groups.BaseDN, cfg.Groups.Filter, cfg.Groups.IDAttribute, cfg.Groups.Attributes, gSchemas, gExts, groupReserved); err != nil {
 		return nil, err
 	}
+	if g.ids, err = ldapstore.ParseIDFormat(cfg.Groups.IDFormat); err != nil {
+		return nil, fmt.Errorf("groups.idFormat: %w", err)
+	}
+	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
 	g.filter.specials = g.groupSpecials()
 	u.groups = g
 	return append(types, scim.ResourceType{

@@ -5,6 +5,7 @@ package testldap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,10 +34,14 @@ func reapOrphans() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempGlob+"*"))
 	for _, d := range dirs {
 		if !alive(readPid(filepath.Join(d, "owner.pid"))) {
-			if pid := readPid(filepath.Join(d, "slapd.pid")); alive(pid) {
-				cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-				if bytes.Contains(cmdline, []byte(filepath.Join(d, "slapd.conf"))) {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
+			// slapd.pid, or server.pid of ns-slapd, whose switch to the
+			// user dirsrv clears Pdeathsig; its command line names the dir.
+			for _, f := range []string{"slapd.pid", "server.pid"} {
+				if pid := readPid(filepath.Join(d, f)); pid > 0 && alive(pid) {
+					cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+					if bytes.Contains(cmdline, []byte(d+"/")) {
+						_ = syscall.Kill(pid, syscall.SIGKILL)
+					}
 				}
 			}
 			_ = os.RemoveAll(d)
@@ -96,4 +101,44 @@ func allStopped(tasks string) bool {
 		}
 	}
 	return true
+}
+
+// signalPid signals a server that is not our child and waits up to grace
+// for it to go, then kills it. A zombie counts as gone: in a container
+// whose init does not reap, it would otherwise never disappear.
+func signalPid(pid int, sig syscall.Signal, grace time.Duration) error {
+	if gone(pid) {
+		return nil
+	}
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	if err := syscall.Kill(pid, sig); err != nil {
+		return nil // already gone
+	}
+	if sig == syscall.SIGKILL {
+		grace = 10 * time.Second // only the kernel's cleanup to wait for
+	}
+	deadline := time.Now().Add(grace)
+	for !gone(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			for i := 0; i < 100 && !gone(pid); i++ {
+				time.Sleep(50 * time.Millisecond)
+			}
+			return fmt.Errorf("testldap: pid %d ignored %v for %v; killed", pid, sig, grace)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+func gone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	// The state follows the parenthesised command name: "pid (comm) S ...".
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+		return b[i+2] == 'Z' || b[i+2] == 'X'
+	}
+	return false
 }
