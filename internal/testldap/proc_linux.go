@@ -4,10 +4,12 @@ package testldap
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // sysProcAttr puts slapd in its own process group, so a Ctrl-C at the
@@ -55,9 +57,42 @@ func alive(pid int) bool {
 // freeze stops (SIGSTOP) or continues (SIGCONT) a process: a frozen slapd
 // keeps its sockets, so the kernel still accepts connections, but nothing
 // is answered — a hung directory.
+//
+// kill(2) returns before the signal is delivered, and a slapd thread busy
+// on another CPU may still answer a request sent right after it; so a stop
+// waits (bounded) until every thread shows state T or t in /proc.
 func freeze(p *os.Process, stop bool) error {
-	if stop {
-		return p.Signal(syscall.SIGSTOP)
+	if !stop {
+		return p.Signal(syscall.SIGCONT)
 	}
-	return p.Signal(syscall.SIGCONT)
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	for range 500 { // 5 s
+		if allStopped(p.Pid) {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("testldap: slapd pid %d did not stop within 5s of SIGSTOP", p.Pid)
+}
+
+func allStopped(pid int) bool {
+	tasks, err := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "stat"))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			return false
+		}
+		// The state follows the command name, which is in parentheses
+		// and may itself contain ") ".
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+			return false
+		}
+	}
+	return true
 }
