@@ -526,3 +526,56 @@ func newHTTPTest(t *testing.T, h http.Handler) string {
 	t.Cleanup(hs.Close)
 	return hs.URL
 }
+
+// TestDirectoryTLS: LDAPS and StartTLS verify the directory's certificate
+// against ldap.caFile; a certificate from another CA fails every request
+// (SCIM 5xx, /readyz red) instead of being trusted; insecureSkipVerify and
+// plain LDAP with a password to another host work but are logged loudly.
+func TestDirectoryTLS(t *testing.T) {
+	dir := testldap.Start(t)
+	other, _ := newCA(t, "not the directory's CA")
+	otherCA := filepath.Join(t.TempDir(), "other.crt")
+	writePEM(t, otherCA, "CERTIFICATE", other.Raw)
+	tests := []struct {
+		name    string
+		cfg     func(*config.Config)
+		works   bool
+		warning string // expected in the log after "SECURITY: "
+	}{
+		{"ldaps verified against caFile", func(c *config.Config) { c.LDAP.URLs, c.LDAP.CAFile = []string{dir.LDAPSURL}, dir.CAFile }, true, ""},
+		{"StartTLS verified against caFile", func(c *config.Config) { c.LDAP.StartTLS, c.LDAP.CAFile = true, dir.CAFile }, true, ""},
+		{"ldaps with another CA", func(c *config.Config) { c.LDAP.URLs, c.LDAP.CAFile = []string{dir.LDAPSURL}, otherCA }, false, ""},
+		{"StartTLS with the system roots", func(c *config.Config) { c.LDAP.StartTLS = true }, false, ""},
+		{"insecureSkipVerify", func(c *config.Config) { c.LDAP.URLs, c.LDAP.InsecureSkipVerify = []string{dir.LDAPSURL}, true }, true,
+			"ldap.insecureSkipVerify: true: the directory's TLS certificate is NOT verified"},
+		{"plain LDAP to another host", func(c *config.Config) { c.LDAP.URLs = []string{dir.URL, "ldap://192.0.2.10:389"} }, true,
+			"ldap.urls[1]: ldap://192.0.2.10:389 is plain LDAP to another host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := bridge{dir: dir, cfg: func(c *config.Config) {
+				c.LDAP.DialTimeout = 2 * time.Second
+				tt.cfg(c)
+			}}.start(t)
+			r, _ := b.timed("GET", "/Users?count=1", "")
+			if tt.works {
+				r.want(t, http.StatusOK)
+			} else {
+				want5xx(t, r)
+				if got := b.ready(); got != http.StatusServiceUnavailable {
+					t.Errorf("/readyz %d, want 503", got)
+				}
+				if !strings.Contains(b.logs.String(), "certificate") {
+					t.Errorf("the log does not name the certificate problem")
+				}
+			}
+			logs := b.logs.String()
+			if tt.warning == "" && strings.Contains(logs, "SECURITY:") {
+				t.Errorf("unexpected security warning:\n%s", grepLines(logs, "SECURITY"))
+			}
+			if tt.warning != "" && !strings.Contains(logs, "level=WARN msg=\"SECURITY: "+tt.warning) {
+				t.Errorf("no WARN line with %q", tt.warning)
+			}
+		})
+	}
+}
