@@ -127,7 +127,8 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 			}
 			r := c.Request()
 			addr := clientAddr(r)
-			if wait, blocked := a.failures.blocked(addr, time.Now()); blocked {
+			wait, settle, admitted := a.failures.admit(addr, time.Now())
+			if !admitted {
 				secs := retryAfter(wait)
 				a.log.DebugContext(r.Context(), "authentication refused: too many failures", "remote", addr)
 				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
@@ -136,8 +137,8 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 			}
 			h := r.Header.Get("Authorization")
 			client, why, ok := a.check(h)
+			settle(!ok)
 			if !ok {
-				a.failures.fail(addr, time.Now())
 				a.log.WarnContext(r.Context(), "authentication failed", "remote", addr, "reason", why)
 				detail := "The credentials were not accepted. Send Authorization: Bearer <token>, the token alone, or HTTP Basic, as configured in server.auth."
 				if strings.TrimSpace(h) == "" {
