@@ -579,3 +579,25 @@ func TestDirectoryTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsNotLogged runs the requests that carry passwords, at debug
+// level, through successes and failures, and looks for them in the log.
+func TestSecretsNotLogged(t *testing.T) {
+	b := newBed(t)
+	id := b.create(userBody("secret@corp.local", "Sec", "Ret", "Zebra-Secret-77"))
+	b.do("PUT", "/Users/"+id, userBody("secret@corp.local", "Sec", "Ret", "Other-Secret-88")).want(t, http.StatusOK)
+	b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"password":"Third-Secret-99"}}]}`).want(t, http.StatusOK)
+	b.do("POST", "/Users", userBody("secret@corp.local", "Sec", "Ret", "Dup-Secret-11")).wantError(t, http.StatusConflict, "uniqueness")
+	b.do("POST", "/Users", `{"userName":"x","password":"Bad-Secret-22",`).wantError(t, http.StatusBadRequest, "invalidSyntax")
+	b.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"y","password":"Dup-Key-33","password":"Dup-Key-44"}`).wantError(t, http.StatusBadRequest, "invalidSyntax")
+	b.do("GET", "/Users", "", "Authorization: Bearer Guess-Token-55").wantError(t, http.StatusUnauthorized, "")
+	if err := b.dir.CanBind("uid=secret@corp.local,"+b.dir.PeopleDN, "Third-Secret-99"); err != nil {
+		t.Errorf("the last password was not written: %v", err)
+	}
+	logs := b.logs.String()
+	for _, s := range []string{"Zebra-Secret-77", "Other-Secret-88", "Third-Secret-99", "Dup-Secret-11", "Bad-Secret-22", "Dup-Key-33", "Dup-Key-44", "Guess-Token-55", exampleToken} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log contains %q:\n%s", s, grepLines(logs, s))
+		}
+	}
+}
