@@ -257,6 +257,30 @@ func TestBadInputLeavesDirectoryUnchanged(t *testing.T) {
 		})
 	}
 
+	t.Run("SCIM 1.1 front (Okta agent)", func(t *testing.T) {
+		v1 := strings.TrimSuffix(b.base, "/v2") + "/v1"
+		for _, body := range []string{
+			`{"schemas":["urn:scim:schemas:core:1.0"],"userName":"a@corp.local","userName":"b@corp.local"}`,
+			`{"schemas":["urn:scim:schemas:core:1.0"],"userName":"a@corp.local","displayName":"` + long + `"}`,
+			`{"schemas":["urn:scim:schemas:core:1.0"],"userName":"a@corp.local","displayName":"` + strings.Repeat("a", bodyLimit) + `"}`,
+		} {
+			before := b.snapshot()
+			req, _ := http.NewRequest("POST", v1+"/Users", strings.NewReader(body))
+			req.Header.Set("Authorization", exampleToken)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			m := decodeObject(raw)
+			if res.StatusCode != 400 && res.StatusCode != 413 || str(m, "Errors.0.code") != strconv.Itoa(res.StatusCode) || str(m, "Errors.0.description") == "" {
+				t.Errorf("%d %s, want a 1.1 Errors body with 400 or 413", res.StatusCode, raw)
+			}
+			b.unchanged(t, before)
+		}
+	})
 	t.Run("count above maxResults is capped", func(t *testing.T) {
 		before := b.snapshot()
 		r := b.do("GET", "/Users?count=100000", "").want(t, http.StatusOK)
