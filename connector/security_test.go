@@ -227,6 +227,10 @@ func TestBadInputLeavesDirectoryUnchanged(t *testing.T) {
 		{"members over the cap without path", "PATCH", "/Groups/" + gid, `{` + patchOp + `,"Operations":[{"op":"add","value":{"members":` + members + `}}]}`, false, 400, "invalidValue"},
 		{"filter too long", "GET", "/Users?filter=" + urlEscape(`userName eq "`+strings.Repeat("a", 5000)+`"`), "", false, 400, "invalidFilter"},
 		{"filter too deep", "GET", "/Users?filter=" + urlEscape(deep), "", false, 400, "invalidFilter"},
+		// The library answers bad paging parameters without a scimType (RFC
+		// 7644 makes it optional); the detail names the parameter.
+		{"count not a number", "GET", "/Users?count=ten", "", false, 400, ""},
+		{"startIndex not a number", "GET", "/Users?startIndex=1e9", "", false, 400, ""},
 		{"filter on an unmapped attribute", "GET", "/Users?filter=" + urlEscape(`userPassword pr`), "", false, 400, "invalidFilter"},
 	}
 	for _, tt := range tests {
