@@ -231,6 +231,11 @@ func TestBadInputLeavesDirectoryUnchanged(t *testing.T) {
 		// 7644 makes it optional); the detail names the parameter.
 		{"count not a number", "GET", "/Users?count=ten", "", false, 400, ""},
 		{"startIndex not a number", "GET", "/Users?startIndex=1e9", "", false, 400, ""},
+		// An unencoded ";" makes Go's query parser drop the whole filter
+		// silently; listing everyone instead would let Okta link the wrong
+		// user.
+		{"filter with a raw semicolon", "GET", `/Users?filter=userName%20eq%20%22a;b%22`, "", false, 400, "invalidFilter"},
+		{"query with a raw semicolon", "GET", `/Users?count=1;startIndex=2`, "", false, 400, "invalidValue"},
 		{"filter on an unmapped attribute", "GET", "/Users?filter=" + urlEscape(`userPassword pr`), "", false, 400, "invalidFilter"},
 	}
 	for _, tt := range tests {
@@ -304,7 +309,7 @@ func TestBadInputLeavesDirectoryUnchanged(t *testing.T) {
 }
 
 func urlEscape(s string) string {
-	r := strings.NewReplacer("%", "%25", " ", "%20", `"`, "%22", "&", "%26", "+", "%2B", "#", "%23", "(", "%28", ")", "%29", "\\", "%5C", "\x00", "%00", "*", "%2A", "|", "%7C")
+	r := strings.NewReplacer("%", "%25", " ", "%20", ";", "%3B", "=", "%3D", `"`, "%22", "&", "%26", "+", "%2B", "#", "%23", "(", "%28", ")", "%29", "\\", "%5C", "\x00", "%00", "*", "%2A", "|", "%7C")
 	return r.Replace(s)
 }
 
@@ -628,4 +633,64 @@ func TestSecretsNotLogged(t *testing.T) {
 			t.Errorf("the log contains %q:\n%s", s, grepLines(logs, s))
 		}
 	}
+}
+
+// TestNastyNamesStayInTheirContainer: userNames and displayNames with DN
+// syntax in them name exactly one entry, directly below users.createDN or
+// groups.createDN, created and renamed, and are found again by filter.
+func TestNastyNamesStayInTheirContainer(t *testing.T) {
+	b := newBed(t)
+	names := []string{
+		"evil,ou=Groups,dc=example,dc=com", "#lead", " spaced ", "a+cn=b", `back\,slash`, `"quoted"`, "<>;=", "*)(uid=*", "ü,日本",
+	}
+	inContainer := func(t *testing.T, base, filter, container string) {
+		t.Helper()
+		found := b.dir.Search(t, base, filter, "entryUUID")
+		if len(found) != 1 {
+			t.Fatalf("%s: %d entries, want 1: %v", filter, len(found), found)
+		}
+		for dn := range found {
+			if p, err := ldapstore.ParentDN(dn); err != nil || !ldapstore.EqualDN(p, container) {
+				t.Errorf("%q is not directly below %s", dn, container)
+			}
+		}
+	}
+	for i, name := range names {
+		t.Run(name, func(t *testing.T) {
+			q, _ := json.Marshal(name)
+			r := b.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":`+string(q)+`,"name":{"givenName":"N","familyName":"Asty"}}`).want(t, http.StatusCreated)
+			id := str(r.body, "id")
+			if got := str(r.body, "userName"); got != strings.TrimSpace(name) {
+				t.Errorf("userName %q, want %q", got, strings.TrimSpace(name))
+			}
+			inContainer(t, b.dir.BaseDN, "(uid="+ldapEscape(strings.TrimSpace(name))+")", b.dir.PeopleDN)
+			list := b.do("GET", "/Users?filter="+urlEscape(`userName eq `+string(q)), "").want(t, http.StatusOK)
+			if str(list.body, "totalResults") != "1" || str(list.body, "Resources.0.id") != id {
+				t.Errorf("filter by userName: %s", list.raw)
+			}
+			renamed := fmt.Sprintf("renamed%d,ou=Groups,dc=example,dc=com", i)
+			b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"userName","value":"`+renamed+`"}]}`).want(t, http.StatusOK)
+			inContainer(t, b.dir.BaseDN, "(uid="+ldapEscape(renamed)+")", b.dir.PeopleDN)
+
+			g := b.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":`+string(q)+`}`).want(t, http.StatusCreated)
+			if str(g.body, "displayName") != strings.TrimSpace(name) {
+				t.Errorf("displayName %s", g.raw)
+			}
+			inContainer(t, b.dir.BaseDN, "(&(objectClass=groupOfNames)(cn="+ldapEscape(strings.TrimSpace(name))+"))", b.dir.GroupsDN)
+		})
+	}
+}
+
+// ldapEscape is RFC 4515 escaping for the test's own filters.
+func ldapEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '*', '(', ')', '\\', 0:
+			fmt.Fprintf(&b, `\%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
