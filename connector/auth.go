@@ -84,10 +84,25 @@ func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
 		return "", "Basic credentials without user:password", false
 	}
 	why = "unknown Basic user"
+	known := false
+	// An unknown user costs a bcrypt comparison too (against the first
+	// configured hash, result ignored), so that the answer's timing does
+	// not tell which user names exist.
+	defer func() {
+		if !known {
+			for _, b := range a.basic {
+				if b.PasswordHash != "" {
+					_ = bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass))
+					break
+				}
+			}
+		}
+	}()
 	for _, b := range a.basic {
 		if subtle.ConstantTimeCompare([]byte(user), []byte(b.Username)) != 1 {
 			continue
 		}
+		known = true
 		why = fmt.Sprintf("wrong password for Basic user %q", b.Username)
 		if b.PasswordHash != "" {
 			if bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass)) == nil {
