@@ -412,3 +412,26 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestUpdateFailsMidway documents what a failed step of an update leaves
+// (README, multi-step writes): the rename before it stays, the modify is
+// not applied, and the next request with the same userName completes it.
+func TestUpdateFailsMidway(t *testing.T) {
+	b := newBed(t)
+	id := b.create(userBody("midway@corp.local", "Mid", "Way", "Pass-word-1"))
+	// mail is IA5String: the directory refuses a non-ASCII value, after
+	// the modrdn that the new userName needed.
+	bad := strings.Replace(userBody("moved@corp.local", "Mid", "Way", "Pass-word-1"), `"value":"moved@corp.local"`, `"value":"müller@corp.local"`, 1)
+	b.do("PUT", "/Users/"+id, bad).wantError(t, http.StatusBadRequest, "invalidValue")
+	e := b.entry("moved@corp.local", "mail")
+	if e == nil || e["mail"][0] != "midway@corp.local" {
+		t.Fatalf("after the failed PUT: %v, want renamed with the old mail", e)
+	}
+	r := b.do("PUT", "/Users/"+id, userBody("moved@corp.local", "Mid", "Way", "Pass-word-1")).want(t, http.StatusOK)
+	if str(r.body, "id") != id {
+		t.Errorf("id changed: %s", r.raw)
+	}
+	if e := b.entry("moved@corp.local", "mail"); e["mail"][0] != "moved@corp.local" {
+		t.Errorf("the retry did not complete the update: %v", e)
+	}
+}
