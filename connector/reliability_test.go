@@ -242,8 +242,15 @@ func TestDirectoryKilledAndRestarted(t *testing.T) {
 	if err := b.dir.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := b.timed("GET", "/Users/"+id, "")
+	// A write first: writes are not retried, so this needs the pool to
+	// have dropped every connection of the dead slapd.
+	r, _ := b.timed("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"title","value":"back"}]}`)
 	r.want(t, http.StatusOK)
+	r, _ = b.timed("GET", "/Users/"+id, "")
+	r.want(t, http.StatusOK)
+	if str(r.body, "title") != "back" {
+		t.Errorf("after restart: %s", r.raw)
+	}
 	if got := b.ready(); got != http.StatusOK {
 		t.Errorf("/readyz %d after restart", got)
 	}
