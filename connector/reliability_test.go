@@ -13,11 +13,6 @@ import (
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 )
 
-// hungBound is how long a test waits for an answer that the configured
-// timeouts (a few seconds here) should produce. It is not a speed check:
-// reaching it means the request hung, which is the failure looked for.
-const hungBound = 60 * time.Second
-
 // TestConcurrentCreates: 20 creates of one userName at once, as Okta's
 // retries or two bridges behind a load balancer produce, leave exactly one
 // entry; one client gets 201 and the others 409 uniqueness.
@@ -137,37 +132,6 @@ func outageBridge(t *testing.T, o bridge) *bed {
 		}
 	}
 	return o.start(t)
-}
-
-// timed sends a request with the hang bound and reports how long it took.
-func (b *bed) timed(method, path, body string) (resp, time.Duration) {
-	b.t.Helper()
-	client := &http.Client{Timeout: hungBound}
-	start := time.Now()
-	r, err := b.send(client, method, path, body, map[string]string{"Authorization": "Bearer " + exampleToken})
-	if err != nil {
-		b.t.Fatalf("%s %s: %v (the request hung)", method, path, err)
-	}
-	return r, time.Since(start)
-}
-
-func (b *bed) ready() int {
-	b.t.Helper()
-	root := strings.TrimSuffix(b.base, "/scim/v2")
-	res, err := (&http.Client{Timeout: hungBound}).Get(root + "/readyz")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
-}
-
-func want5xx(t *testing.T, r resp) {
-	t.Helper()
-	if r.status < 500 {
-		t.Fatalf("status %d, want a SCIM 5xx: %s", r.status, r.raw)
-	}
-	r.wantError(t, r.status, "")
 }
 
 // TestDirectoryKilledAndRestarted: with slapd gone every request fails
@@ -408,16 +372,6 @@ func TestCreateRollback(t *testing.T) {
 			t.Logf("audit: %s", grepLines(b.logs.String(), "msg=audit"))
 		})
 	}
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestUpdateFailsMidway documents what a failed step of an update leaves
