@@ -26,12 +26,13 @@ type authenticator struct {
 	tokens   [][32]byte
 	basic    []config.BasicUser
 	failures *failureLimiter // nil: no limit
+	verified *verifiedCache  // Basic credentials that passed bcrypt
 	log      *slog.Logger
 	reloaded atomic.Pointer[authenticator] // installed by Server.Reload; see current
 }
 
 func newAuthenticator(cfg config.Auth, failures *failureLimiter, log *slog.Logger) *authenticator {
-	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, log: log}
+	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, verified: newVerifiedCache(), log: log}
 	for _, t := range cfg.BearerTokens {
 		a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
 	}
@@ -105,7 +106,12 @@ func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
 		known = true
 		why = fmt.Sprintf("wrong password for Basic user %q", b.Username)
 		if b.PasswordHash != "" {
+			d := a.verified.digest(user, pass, b.PasswordHash)
+			if a.verified.has(d, time.Now()) {
+				return "basic:" + b.Username, "", true
+			}
 			if bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass)) == nil {
+				a.verified.add(d, time.Now())
 				return "basic:" + b.Username, "", true
 			}
 			continue
