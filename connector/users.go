@@ -95,8 +95,8 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// is deleted again, so a create is all or nothing. The password goes
 	// first: ppolicy lifts an account lock when the password changes, so
 	// a pending (inactive) user must be locked after it.
-	var err error
-	if hasPassword && u.cfg.Password.Method == "exop" {
+	err := u.settleCreateRace(ctx, dn, userName)
+	if hasPassword && u.cfg.Password.Method == "exop" && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	}
