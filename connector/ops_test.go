@@ -122,16 +122,6 @@ func TestMetricsShowHTTPAndLDAPAfterTraffic(t *testing.T) {
 	})
 }
 
-func grepLines(s, substr string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, substr) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 func TestHealthEndpoints(t *testing.T) {
 	b, _, _ := opsBed(t, nil)
 	get := func(path string) (int, string) { return plainGet(t, b.http.URL+path) }
