@@ -15,8 +15,11 @@ import "time"
 // Config is the whole file.
 type Config struct {
 	// Directory names the preset that fills in defaults for the kind of
-	// directory server: "openldap" (default) or "generic" (no defaults
-	// beyond the generic ones; every users.* field must be set).
+	// directory server: "openldap" (default), "activedirectory" (Microsoft
+	// AD DS or Samba AD DC), "389ds" (389 Directory Server, Red Hat DS) or
+	// "generic" (no defaults beyond the generic ones; every users.* field
+	// must be set). Every default a preset fills in can be overridden; see
+	// presets.go and the README section "Directories".
 	Directory string `yaml:"directory"`
 	// Server is the SCIM (HTTP) side.
 	Server Server `yaml:"server"`
@@ -166,10 +169,31 @@ type Users struct {
 	ObjectClasses []string `yaml:"objectClasses"`
 	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>.
 	RDNAttribute string `yaml:"rdnAttribute"`
-	// IDAttribute holds the immutable SCIM id. Default "entryUUID".
+	// IDAttribute holds the immutable SCIM id. Default "entryUUID"
+	// ("objectGUID" for activedirectory, "nsUniqueId" for 389ds).
 	IDAttribute string `yaml:"idAttribute"`
-	// UserNameAttribute holds userName. Default RDNAttribute.
+	// IDFormat says how IDAttribute's value becomes the SCIM id: "string"
+	// (as stored) or "guid" (16 binary bytes in Microsoft's byte order,
+	// shown as the canonical GUID string and searched with an escaped
+	// binary filter). Default "guid" for objectGUID, else "string".
+	IDFormat string `yaml:"idFormat"`
+	// UserNameAttribute holds userName. Default RDNAttribute
+	// ("sAMAccountName" for activedirectory; "userPrincipalName" works too).
 	UserNameAttribute string `yaml:"userNameAttribute"`
+	// UserNameMaxLength refuses (400) a userName longer than this many
+	// characters, for attributes with a size limit the directory may not
+	// enforce itself (or enforces with an unhelpful error). Default 20 when
+	// userNameAttribute is sAMAccountName (its limit in Active Directory),
+	// else no limit; -1 turns the limit off.
+	UserNameMaxLength int `yaml:"userNameMaxLength"`
+	// CreatedAttribute and ModifiedAttribute hold the entry's creation and
+	// last change times, read for meta.created and meta.lastModified and
+	// searched by filters on them (Okta's incremental import). Default
+	// createTimestamp and modifyTimestamp; whenCreated and whenChanged for
+	// activedirectory, whose modifyTimestamp is computed and cannot be
+	// searched reliably.
+	CreatedAttribute  string `yaml:"createdAttribute"`
+	ModifiedAttribute string `yaml:"modifiedAttribute"`
 	// Attributes maps SCIM attributes to LDAP attributes.
 	Attributes []AttributeMapping `yaml:"attributes"`
 	// Password says where and how a SCIM password is written.
@@ -218,17 +242,26 @@ type Password struct {
 	// ignore passwords sent by clients.
 	Attribute string `yaml:"attribute"`
 	// Method is "exop" (RFC 3062 Password Modify: the server hashes it;
-	// default for openldap) or "attribute" (the value is written to
-	// Attribute as sent; only for servers that hash on write).
+	// default for openldap and 389ds), "attribute" (the value is written
+	// to Attribute as sent; only for servers that hash on write) or
+	// "unicodePwd" (Active Directory: the value is written as a quoted
+	// UTF-16LE string; default for activedirectory). unicodePwd is only
+	// ever sent over TLS: every ldap.urls entry must be ldaps:// or
+	// ldap.startTLS must be true, and the bridge refuses at run time to
+	// send it on a connection without TLS.
 	Method string `yaml:"method"`
 }
 
 // Deactivation says how active:false is stored.
 type Deactivation struct {
 	// Strategy is "attribute" (set Attribute to InactiveValue; remove it,
-	// or set ActiveValue, on reactivation) or "none" (active is always true
-	// and active:false is refused). Default for openldap: attribute
-	// pwdAccountLockedTime = 000001010000Z (ppolicy's administrative lock).
+	// or set ActiveValue, on reactivation), "flag" (Attribute is an
+	// integer of bit flags: deactivation sets the bits of Mask, reactivation
+	// clears them, every other bit is kept) or "none" (active is always
+	// true and active:false is refused). Defaults: openldap attribute
+	// pwdAccountLockedTime = 000001010000Z (ppolicy's administrative lock);
+	// 389ds attribute nsAccountLock = true; activedirectory flag
+	// userAccountControl, mask 2 (ACCOUNTDISABLE), createValue 512.
 	Strategy string `yaml:"strategy"`
 	// Attribute is the LDAP attribute the strategy writes.
 	Attribute string `yaml:"attribute"`
@@ -236,6 +269,16 @@ type Deactivation struct {
 	InactiveValue string `yaml:"inactiveValue"`
 	// ActiveValue is written on reactivation; empty removes the attribute.
 	ActiveValue string `yaml:"activeValue"`
+	// Mask (strategy flag) is the bits that mark a deactivated user, e.g.
+	// 2 (userAccountControl's ACCOUNTDISABLE). Searching for active users
+	// uses the bitwise-AND matching rule 1.2.840.113556.1.4.803, which
+	// Active Directory and Samba support.
+	Mask int `yaml:"mask"`
+	// CreateValue (strategy flag) is written to Attribute when a user is
+	// created, with Mask's bits added for a user created inactive, e.g.
+	// 512 (NORMAL_ACCOUNT), so new users get 512 or 514. 0 writes nothing
+	// on create (the directory's default applies).
+	CreateValue int `yaml:"createValue"`
 }
 
 // Groups maps SCIM Groups to directory entries.
@@ -248,14 +291,28 @@ type Groups struct {
 	// filter on the model's structural class.
 	Filter string `yaml:"filter"`
 	// Model is the group schema: "groupOfNames" (default), "groupOfUniqueNames",
-	// "posixGroup" or "activeDirectory".
+	// "posixGroup" or "activeDirectory" (default for the activedirectory
+	// preset: objectClass group, member DNs, may be empty).
 	Model string `yaml:"model"`
 	// ObjectClasses are written on create. Default from Model.
 	ObjectClasses []string `yaml:"objectClasses"`
 	// RDNAttribute names the entry: <rdnAttribute>=<displayName>. Default "cn".
 	RDNAttribute string `yaml:"rdnAttribute"`
-	// IDAttribute holds the immutable SCIM id. Default "entryUUID".
+	// IDAttribute holds the immutable SCIM id. Default "entryUUID"
+	// ("objectGUID" for activedirectory, "nsUniqueId" for 389ds).
 	IDAttribute string `yaml:"idAttribute"`
+	// IDFormat is "string" or "guid", as users.idFormat. Default "guid"
+	// for objectGUID, else "string".
+	IDFormat string `yaml:"idFormat"`
+	// GroupType (model activeDirectory) is written to groupType when a
+	// group is created: -2147483646 global security (default), -2147483644
+	// domain-local security, -2147483640 universal security, 2, 4 and 8
+	// the distribution kinds. 0 writes nothing (AD makes a global security
+	// group).
+	GroupType int `yaml:"groupType"`
+	// CreatedAttribute and ModifiedAttribute: as for users.
+	CreatedAttribute  string `yaml:"createdAttribute"`
+	ModifiedAttribute string `yaml:"modifiedAttribute"`
 	// DisplayNameAttribute holds displayName. Default RDNAttribute.
 	DisplayNameAttribute string `yaml:"displayNameAttribute"`
 	// MemberAttribute holds the members. Default from Model

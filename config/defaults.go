@@ -10,6 +10,7 @@ import (
 // leaves values it does not recognise for Validate to report.
 func (c *Config) ApplyDefaults() {
 	setDefault(&c.Directory, DirectoryOpenLDAP)
+	c.applyPreset()
 	c.Server.applyDefaults()
 	c.LDAP.applyDefaults()
 	c.Users.applyDefaults(c.Directory)
@@ -91,7 +92,12 @@ func (u *Users) applyDefaults(directory string) {
 	}
 	setDefault(&u.CreateDN, u.BaseDN)
 	setDefault(&u.IDAttribute, "entryUUID")
+	defaultIDFormat(&u.IDFormat, u.IDAttribute)
+	defaultTimestamps(&u.CreatedAttribute, &u.ModifiedAttribute)
 	setDefault(&u.UserNameAttribute, u.RDNAttribute)
+	if u.UserNameMaxLength == 0 && strings.EqualFold(u.UserNameAttribute, "sAMAccountName") {
+		u.UserNameMaxLength = adSAMAccountMaxLen
+	}
 	if len(u.ObjectClasses) > 0 {
 		setDefault(&u.Filter, objectClassFilter(u.ObjectClasses[len(u.ObjectClasses)-1]))
 	}
@@ -99,7 +105,9 @@ func (u *Users) applyDefaults(directory string) {
 	switch directory {
 	case DirectoryOpenLDAP:
 		setDefault(&u.Password.Method, PasswordExop)
-	case DirectoryGeneric:
+	case DirectoryGeneric, DirectoryActiveDirectory:
+		// activedirectory only gets here when password.attribute is not
+		// unicodePwd (the preset set the method for that).
 		setDefault(&u.Password.Method, PasswordAttribute)
 	}
 	u.Deactivation.applyDefaults(directory)
@@ -149,6 +157,8 @@ func (g *Groups) applyDefaults() {
 	setDefault(&g.RDNAttribute, "cn")
 	setDefault(&g.DisplayNameAttribute, g.RDNAttribute)
 	setDefault(&g.IDAttribute, "entryUUID")
+	defaultIDFormat(&g.IDFormat, g.IDAttribute)
+	defaultTimestamps(&g.CreatedAttribute, &g.ModifiedAttribute)
 	setDefault(&g.CreateDN, g.BaseDN)
 }
 

@@ -16,13 +16,14 @@ func (c *Config) Validate() error {
 
 func (c *Config) validate() problems {
 	var p problems
-	checkOneOf(&p, "directory", c.Directory, DirectoryOpenLDAP, DirectoryGeneric)
+	checkOneOf(&p, "directory", c.Directory, directories...)
 	c.Server.check(&p)
 	c.LDAP.check(&p)
 	// Users' defaults come from the directory preset; without one, every
 	// missing default would be reported as if the admin had left it out.
-	if c.Directory == DirectoryOpenLDAP || c.Directory == DirectoryGeneric {
+	if slices.Contains(directories, c.Directory) {
 		c.Users.check(&p)
+		c.checkPasswordTLS(&p)
 	}
 	c.Groups.check(&p)
 	checkOneOf(&p, "log.level", c.Log.Level, "debug", "info", "warn", "error")

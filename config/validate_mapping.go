@@ -17,6 +17,12 @@ func (u *Users) check(p *problems) {
 	checkAttribute(p, "users.rdnAttribute", u.RDNAttribute, "the attribute that names user entries", "uid")
 	checkAttribute(p, "users.idAttribute", u.IDAttribute, "the attribute holding the immutable SCIM id", "entryUUID")
 	checkAttribute(p, "users.userNameAttribute", u.UserNameAttribute, "the attribute holding userName", "uid")
+	checkIDFormat(p, "users.idFormat", u.IDFormat)
+	checkAttribute(p, "users.createdAttribute", u.CreatedAttribute, "the attribute holding the creation time", "createTimestamp")
+	checkAttribute(p, "users.modifiedAttribute", u.ModifiedAttribute, "the attribute holding the last change time", "modifyTimestamp")
+	if u.UserNameMaxLength < -1 {
+		p.add("users.userNameMaxLength", "%d is out of range; use a positive number of characters, e.g. 20, or -1 for no limit", u.UserNameMaxLength)
+	}
 	checkObjectClasses(p, "users.objectClasses", u.ObjectClasses, "[top, person, organizationalPerson, inetOrgPerson]")
 	if u.Filter != "" {
 		checkFilter(p, "users.filter", u.Filter, "(objectClass=inetOrgPerson)")
@@ -25,13 +31,17 @@ func (u *Users) check(p *problems) {
 		checkAttribute(p, "users.password.attribute", u.Password.Attribute,
 			`the attribute holding the password, or "-" to ignore passwords`, "userPassword")
 	}
-	checkOneOf(p, "users.password.method", u.Password.Method, PasswordExop, PasswordAttribute)
+	checkOneOf(p, "users.password.method", u.Password.Method, PasswordExop, PasswordAttribute, PasswordUnicodePwd)
 	u.Deactivation.check(p)
 	checkMappings(p, "users.attributes", u.Attributes, userReserved, "User")
 }
 
 func (d *Deactivation) check(p *problems) {
-	checkOneOf(p, "users.deactivation.strategy", d.Strategy, DeactivateAttribute, DeactivateNone)
+	checkOneOf(p, "users.deactivation.strategy", d.Strategy, DeactivateAttribute, DeactivateFlag, DeactivateNone)
+	if d.Strategy == DeactivateFlag {
+		d.checkFlag(p)
+		return
+	}
 	if d.Strategy != DeactivateAttribute {
 		return
 	}
@@ -55,6 +65,12 @@ func (g *Groups) check(p *problems) {
 	checkAttribute(p, "groups.rdnAttribute", g.RDNAttribute, "the attribute that names group entries", "cn")
 	checkAttribute(p, "groups.idAttribute", g.IDAttribute, "the attribute holding the immutable SCIM id", "entryUUID")
 	checkAttribute(p, "groups.displayNameAttribute", g.DisplayNameAttribute, "the attribute holding displayName", "cn")
+	checkIDFormat(p, "groups.idFormat", g.IDFormat)
+	checkAttribute(p, "groups.createdAttribute", g.CreatedAttribute, "the attribute holding the creation time", "createTimestamp")
+	checkAttribute(p, "groups.modifiedAttribute", g.ModifiedAttribute, "the attribute holding the last change time", "modifyTimestamp")
+	if g.GroupType != 0 && g.Model != ActiveDirectory {
+		p.add("groups.groupType", "only used by groups.model activeDirectory, not %s; remove it", g.Model)
+	}
 	if g.Filter != "" {
 		checkFilter(p, "groups.filter", g.Filter, "(objectClass=groupOfNames)")
 	}

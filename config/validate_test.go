@@ -47,7 +47,7 @@ func TestValidate(t *testing.T) {
 	}{
 		// directory and log
 		{"directory", func(c *Config) { c.Directory = "OpenLDAP" },
-			`directory: "OpenLDAP" is not valid; use openldap or generic (did you mean "openldap"?)`},
+			`directory: "OpenLDAP" is not valid; use openldap, activedirectory, 389ds or generic (did you mean "openldap"?)`},
 		{"log level", func(c *Config) { c.Log.Level = "warning" },
 			`log.level: "warning" is not valid; use debug, info, warn or error (did you mean "warn"?)`},
 		{"log format", func(c *Config) { c.Log.Format = "logfmt" },
@@ -184,9 +184,9 @@ func TestValidate(t *testing.T) {
 		{"password attribute invalid", func(c *Config) { c.Users.Password.Attribute = "user password" },
 			`users.password.attribute: "user password" is not an LDAP attribute name; use letters, digits and "-", starting with a letter, or a numeric OID`},
 		{"password method", func(c *Config) { c.Users.Password.Method = "hash" },
-			`users.password.method: "hash" is not valid; use exop or attribute`},
+			`users.password.method: "hash" is not valid; use exop, attribute or unicodePwd`},
 		{"deactivation strategy", func(c *Config) { c.Users.Deactivation.Strategy = "delete" },
-			`users.deactivation.strategy: "delete" is not valid; use attribute or none`},
+			`users.deactivation.strategy: "delete" is not valid; use attribute, flag or none`},
 		{"deactivation none", func(c *Config) { c.Users.Deactivation = Deactivation{Strategy: "none"} }, ""},
 		{"deactivation attribute missing", func(c *Config) { c.Users.Deactivation.Attribute = "" },
 			`users.deactivation.attribute: missing; set the attribute that marks a deactivated user, e.g. pwdAccountLockedTime`},
@@ -195,7 +195,7 @@ func TestValidate(t *testing.T) {
 		{"deactivation same values", func(c *Config) { c.Users.Deactivation.ActiveValue = "000001010000Z" },
 			`users.deactivation.activeValue: equals inactiveValue, so active users would look deactivated; change it, or leave it empty to remove the attribute on reactivation`},
 		{"unknown directory skips users", func(c *Config) { c.Directory = "ad"; c.Users = Users{} },
-			`directory: "ad" is not valid; use openldap or generic`},
+			`directory: "ad" is not valid; use openldap, activedirectory, 389ds or generic`},
 
 		// users.attributes
 		{"mapping ok", func(c *Config) {

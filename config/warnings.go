@@ -17,7 +17,9 @@ func (c *Config) Warnings() []string {
 		w = append(w, "ldap.insecureSkipVerify: true: the directory's TLS certificate is NOT verified, so anyone on the network path "+
 			"can pose as the directory and read the bind password and every value written; set ldap.caFile to the directory's CA and remove insecureSkipVerify")
 	}
-	if l.BindPassword != "" && !l.StartTLS {
+	// The file is read into BindPassword on Load; a config checked before
+	// that still has a password to leak.
+	if (l.BindPassword != "" || l.BindPasswordFile != "") && !l.StartTLS {
 		for i, raw := range l.URLs {
 			u, err := url.Parse(raw)
 			if err != nil || !strings.EqualFold(u.Scheme, "ldap") || isLoopback(u.Hostname()) {

@@ -16,6 +16,11 @@ func TestWarnings(t *testing.T) {
 		}, nil},
 		{"remote plain LDAP with a password", func(c *Config) { c.LDAP.URLs = []string{"ldap://127.0.0.1", "ldap://ldap.example.com"} },
 			[]string{"ldap.urls[1]: ldap://ldap.example.com is plain LDAP"}},
+		{"password from a file", func(c *Config) {
+			c.LDAP.URLs, c.LDAP.BindPassword, c.LDAP.BindPasswordFile = []string{"ldap://10.0.0.5"}, "", "/run/secrets/bind"
+		}, []string{"ldap.urls[0]: ldap://10.0.0.5 is plain LDAP"}},
+		{"ldap scheme in capitals", func(c *Config) { c.LDAP.URLs = []string{"LDAP://ldap.example.com"} },
+			[]string{"ldap.urls[0]: LDAP://ldap.example.com is plain LDAP"}},
 		{"StartTLS protects it", func(c *Config) { c.LDAP.URLs, c.LDAP.StartTLS = []string{"ldap://ldap.example.com"}, true }, nil},
 		{"ldaps protects it", func(c *Config) { c.LDAP.URLs = []string{"ldaps://ldap.example.com"} }, nil},
 		{"anonymous bind has no password to leak", func(c *Config) {

@@ -26,12 +26,13 @@ type authenticator struct {
 	tokens   [][32]byte
 	basic    []config.BasicUser
 	failures *failureLimiter // nil: no limit
+	verified *verifiedCache  // Basic credentials that passed bcrypt
 	log      *slog.Logger
 	reloaded atomic.Pointer[authenticator] // installed by Server.Reload; see current
 }
 
 func newAuthenticator(cfg config.Auth, failures *failureLimiter, log *slog.Logger) *authenticator {
-	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, log: log}
+	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, verified: newVerifiedCache(), log: log}
 	for _, t := range cfg.BearerTokens {
 		a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
 	}
@@ -84,13 +85,33 @@ func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
 		return "", "Basic credentials without user:password", false
 	}
 	why = "unknown Basic user"
+	known := false
+	// An unknown user costs a bcrypt comparison too (against the first
+	// configured hash, result ignored), so that the answer's timing does
+	// not tell which user names exist.
+	defer func() {
+		if !known {
+			for _, b := range a.basic {
+				if b.PasswordHash != "" {
+					_ = bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass))
+					break
+				}
+			}
+		}
+	}()
 	for _, b := range a.basic {
 		if subtle.ConstantTimeCompare([]byte(user), []byte(b.Username)) != 1 {
 			continue
 		}
+		known = true
 		why = fmt.Sprintf("wrong password for Basic user %q", b.Username)
 		if b.PasswordHash != "" {
+			d := a.verified.digest(user, pass, b.PasswordHash)
+			if a.verified.has(d, time.Now()) {
+				return "basic:" + b.Username, "", true
+			}
 			if bcrypt.CompareHashAndPassword([]byte(b.PasswordHash), []byte(pass)) == nil {
+				a.verified.add(d, time.Now())
 				return "basic:" + b.Username, "", true
 			}
 			continue
@@ -127,7 +148,8 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 			}
 			r := c.Request()
 			addr := clientAddr(r)
-			if wait, blocked := a.failures.blocked(addr, time.Now()); blocked {
+			wait, settle, admitted := a.failures.admit(addr, time.Now())
+			if !admitted {
 				secs := retryAfter(wait)
 				a.log.DebugContext(r.Context(), "authentication refused: too many failures", "remote", addr)
 				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
@@ -136,8 +158,8 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 			}
 			h := r.Header.Get("Authorization")
 			client, why, ok := a.check(h)
+			settle(!ok)
 			if !ok {
-				a.failures.fail(addr, time.Now())
 				a.log.WarnContext(r.Context(), "authentication failed", "remote", addr, "reason", why)
 				detail := "The credentials were not accepted. Send Authorization: Bearer <token>, the token alone, or HTTP Basic, as configured in server.auth."
 				if strings.TrimSpace(h) == "" {

@@ -47,8 +47,10 @@ var ldapToSCIM = map[int]errors.ScimError{
 	ldapstore.CodeNotAllowedOnRDN:          badValue("The value is part of the entry name and cannot be removed."),
 	ldapstore.CodeInsufficientAccessRights: scimErr(http.StatusForbidden, "", "The bridge's directory account may not do this; grant it write access."),
 	ldapstore.CodeUnwillingToPerform:       badValue("The directory refused the operation."),
-	ldapstore.CodeSizeLimitExceeded:        scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
-	ldapstore.CodeAdminLimitExceeded:       scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	ldapstore.CodeConfidentialityRequired: scimErr(http.StatusInternalServerError, "",
+		"The directory accepts this only over an encrypted connection; the bridge's admin must use ldaps:// or ldap.startTLS."),
+	ldapstore.CodeSizeLimitExceeded:  scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	ldapstore.CodeAdminLimitExceeded: scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
 }
 
 // toSCIM converts any handler error into a bare ScimError and logs what the
@@ -60,6 +62,21 @@ func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
 	var se errors.ScimError
 	if stderrors.As(err, &se) {
 		return se
+	}
+	// Before the code table: a password policy refusal is a 19 or 53 like
+	// many others, told apart by AD's 0000052D.
+	if reason, ok := ldapstore.PasswordPolicyRejection(err); ok {
+		log.InfoContext(ctx, "directory refused the password", "op", op, "err", err)
+		detail := "The directory's password policy rejected the password (too short, not complex enough, or used before)."
+		if reason != "" {
+			detail = "The directory's password policy rejected the password: " + reason
+		}
+		return badValue(detail)
+	}
+	if stderrors.Is(err, ldapstore.ErrPasswordNeedsTLS) {
+		log.ErrorContext(ctx, "password not sent: the connection to the directory is not encrypted", "op", op, "err", err)
+		return scimErr(http.StatusInternalServerError, "",
+			"The bridge does not send passwords to the directory without TLS; its admin must use ldaps:// or ldap.startTLS.")
 	}
 	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
 		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)

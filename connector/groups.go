@@ -64,6 +64,9 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	case g.cfg.EmptyMember != "":
 		entry[g.cfg.MemberAttribute] = []string{g.cfg.EmptyMember}
 	}
+	if g.cfg.GroupType != 0 {
+		entry["groupType"] = []string{strconv.Itoa(g.cfg.GroupType)}
+	}
 	if g.cfg.Model == config.PosixGroup {
 		gid, err := g.nextGID(ctx)
 		if err != nil {
@@ -150,7 +153,7 @@ func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pa
 // wants members, so excludedAttributes=members costs nothing on a group of
 // any size.
 func (g *groups) ldapAttributes(p projection) []string {
-	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, attrCreated, attrModified}
+	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, g.createdAttr(), g.modifiedAttr()}
 	if p.wants("members") {
 		attrs = append(attrs, g.cfg.MemberAttribute)
 	}
@@ -166,14 +169,18 @@ func (g *groups) document(e *ldapstore.Entry) map[string]interface{} {
 func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p projection) (scim.Resource, error) {
 	doc := g.document(e)
 	if p.wants("members") {
-		members, err := g.members(ctx, e.Get(g.cfg.MemberAttribute))
+		values, err := g.store.AllValues(ctx, e, g.cfg.MemberAttribute)
+		if err != nil {
+			return scim.Resource{}, err
+		}
+		members, err := g.members(ctx, values)
 		if err != nil {
 			return scim.Resource{}, err
 		}
 		doc["members"] = members
 	}
 	p.apply(doc)
-	return scim.Resource{ID: e.First(g.idAttr), Attributes: doc, Meta: meta(e)}, nil
+	return scim.Resource{ID: g.entryID(e), Attributes: doc, Meta: g.meta(e)}, nil
 }
 
 func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,17 @@ type bodyChecks struct {
 func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		// Go's query parser drops a pair it cannot parse (a raw ";" since
+		// Go 1.17) without an error to the handler: a filter sent with an
+		// unencoded ";" would vanish and the list would match everyone.
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			scimType := "invalidValue"
+			if strings.Contains(strings.ToLower(r.URL.RawQuery), "filter=") {
+				scimType = "invalidFilter"
+			}
+			return writeError(c, http.StatusBadRequest, scimType, fmt.Sprintf(
+				"The query string does not parse (%v); percent-encode ; & + %% and # in parameter values, e.g. ; as %%3B.", err))
+		}
 		raw, _ := r.Context().Value(rawBodyKey{}).([]byte)
 		if len(bytes.TrimSpace(raw)) == 0 {
 			return next(c)

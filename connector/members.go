@@ -120,7 +120,10 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		if err != nil {
 			return nil, err
 		}
-		have := e.Get(attr)
+		have, err := g.store.AllValues(ctx, e, attr)
+		if err != nil {
+			return nil, err
+		}
 		add, del := diffValues(have, want, g.sameMember)
 		if len(want) > 0 && g.cfg.EmptyMember != "" && containsValue(have, g.cfg.EmptyMember, g.sameMember) {
 			del = append(del, g.cfg.EmptyMember)
@@ -200,10 +203,11 @@ func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
 		chunk := ids[start:min(start+100, len(ids))]
 		var alts []ldapstore.Filter
 		for _, id := range chunk {
-			if !validID(u.idAttr, id) {
+			f, ok := u.idFilter(id)
+			if !ok {
 				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
 			}
-			alts = append(alts, ldapstore.Eq(u.idAttr, id))
+			alts = append(alts, f)
 		}
 		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
 			BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
@@ -218,10 +222,10 @@ func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
 			if !g.byDN {
 				v = e.First(memberUIDAttr)
 			}
-			found[strings.ToLower(e.First(u.idAttr))] = v
+			found[strings.ToLower(u.entryID(e))] = v
 		}
 		for _, id := range chunk {
-			v, ok := found[strings.ToLower(id)]
+			v, ok := found[strings.ToLower(u.canonicalID(id))]
 			if !ok {
 				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
 			}
@@ -274,7 +278,7 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 			if g.byDN && !want[normDN(e.DN)] || !g.byDN && !want[e.First(memberUIDAttr)] {
 				continue
 			}
-			out = append(out, map[string]interface{}{"value": e.First(u.idAttr), "display": e.First(u.cfg.UserNameAttribute), "type": "User"})
+			out = append(out, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"})
 		}
 	}
 	return out, nil
@@ -341,7 +345,7 @@ func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p proj
 }
 
 func groupRef(g *groups, e *ldapstore.Entry) map[string]interface{} {
-	return map[string]interface{}{"value": e.First(g.idAttr), "display": e.First(g.cfg.DisplayNameAttribute), "type": "direct"}
+	return map[string]interface{}{"value": g.entryID(e), "display": e.First(g.cfg.DisplayNameAttribute), "type": "direct"}
 }
 
 // cleanupMemberships removes a deleted user from every group (or follows a

@@ -74,8 +74,10 @@ func (s *Server) front() http.Handler {
 	})
 }
 
-// listen opens server.listen and, when set, server.healthListen.
-func (s *Server) listen() (main, health net.Listener, err error) {
+// Listen opens server.listen and, when set, server.healthListen, so that
+// a caller can fail at start-up (port taken, no permission) before it
+// reports the service as started, then Serve.
+func (s *Server) Listen() (main, health net.Listener, err error) {
 	main, err = net.Listen("tcp", s.cfg.Server.Listen)
 	if err != nil {
 		return nil, nil, err

@@ -6,31 +6,31 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // failureLimiter counts failed authentications per client address in a
 // token bucket (max failures, refilled over the window). An address whose
 // bucket is empty is refused before its credentials are checked, so
 // guessing tokens or Basic passwords is slow, and bcrypt comparisons cannot
-// be used to load the CPU. Successful requests cost nothing.
+// be used to load the CPU. Successful requests give back the failure they
+// reserved (see admit).
 //
 // The key is the TCP peer address, never X-Forwarded-For (a client sets
 // that header itself). The map is bounded: when full, addresses whose
 // bucket has refilled are dropped (they are indistinguishable from new
 // ones), then arbitrary ones.
 type failureLimiter struct {
-	limit rate.Limit
-	burst int
-	max   int // addresses tracked at most
+	perSecond float64 // failures given back per second
+	burst     float64
+	max       int // addresses tracked at most
 
 	mu      sync.Mutex
 	clients map[string]*failures
 }
 
+// failures is one address's bucket: how many failures it may still make.
 type failures struct {
-	lim  *rate.Limiter
+	left float64
 	last time.Time
 }
 
@@ -44,36 +44,22 @@ func newFailureLimiter(maxFailures int, window time.Duration) *failureLimiter {
 		return nil
 	}
 	return &failureLimiter{
-		limit:   rate.Limit(float64(maxFailures) / window.Seconds()),
-		burst:   maxFailures,
-		max:     maxTrackedClients,
-		clients: map[string]*failures{},
+		perSecond: float64(maxFailures) / window.Seconds(),
+		burst:     float64(maxFailures),
+		max:       maxTrackedClients,
+		clients:   map[string]*failures{},
 	}
 }
 
-// blocked reports whether addr has no failures left, and then how long until
-// it has one again.
-func (f *failureLimiter) blocked(addr string, now time.Time) (time.Duration, bool) {
+// admit reserves one failure of addr before its credentials are checked:
+// checking first and counting afterwards would let a burst of concurrent
+// guesses (each a bcrypt comparison) all pass while the bucket still
+// showed a failure left. ok=false means addr has none left, and wait is
+// how long until it has one. Otherwise settle must be called with the
+// outcome: a success gives the reserved failure back.
+func (f *failureLimiter) admit(addr string, now time.Time) (wait time.Duration, settle func(failed bool), ok bool) {
 	if f == nil {
-		return 0, false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.clients[addr]
-	if c == nil {
-		return 0, false
-	}
-	tokens := c.lim.TokensAt(now)
-	if tokens >= 1 {
-		return 0, false
-	}
-	return time.Duration((1 - tokens) / float64(f.limit) * float64(time.Second)), true
-}
-
-// fail records one failed authentication of addr.
-func (f *failureLimiter) fail(addr string, now time.Time) {
-	if f == nil {
-		return
+		return 0, func(bool) {}, true
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -82,16 +68,29 @@ func (f *failureLimiter) fail(addr string, now time.Time) {
 		if len(f.clients) >= f.max {
 			f.evict(now)
 		}
-		c = &failures{lim: rate.NewLimiter(f.limit, f.burst)}
+		c = &failures{left: f.burst, last: now}
 		f.clients[addr] = c
 	}
-	c.lim.AllowN(now, 1)
-	c.last = now
+	if now.After(c.last) {
+		c.left = min(f.burst, c.left+now.Sub(c.last).Seconds()*f.perSecond)
+		c.last = now
+	}
+	if c.left < 1 {
+		return time.Duration((1 - c.left) / f.perSecond * float64(time.Second)), nil, false
+	}
+	c.left--
+	return 0, func(failed bool) {
+		if !failed {
+			f.mu.Lock()
+			c.left = min(f.burst, c.left+1)
+			f.mu.Unlock()
+		}
+	}, true
 }
 
 // evict makes room for one address; f.mu is held.
 func (f *failureLimiter) evict(now time.Time) {
-	full := time.Duration(float64(f.burst) / float64(f.limit) * float64(time.Second))
+	full := time.Duration(f.burst / f.perSecond * float64(time.Second))
 	for k, c := range f.clients {
 		if now.Sub(c.last) >= full {
 			delete(f.clients, k)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/elimity-com/scim"
@@ -21,11 +22,15 @@ type dirType struct {
 	baseDN string
 	scope  ldapstore.Filter
 	idAttr string
-	m      *mapping
-	filter filterTranslator
-	urns   []string // extension URNs, for PATCH
-	log    *slog.Logger
-	audit  *auditLog
+	ids    ldapstore.IDFormat // how idAttr's value becomes the SCIM id
+	// created and modified hold meta's times ("" = createTimestamp and
+	// modifyTimestamp).
+	created, modified string
+	m                 *mapping
+	filter            filterTranslator
+	urns              []string // extension URNs, for PATCH
+	log               *slog.Logger
+	audit             *auditLog
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -56,17 +61,12 @@ func (d *dirType) commonSpecials(nameKey, nameAttr string) map[string]special {
 		nameKey: func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
 			return ldapCompare(nameAttr, c, "string")
 		},
-		"id": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			if c.Op == scimfilter.OpEq && !validID(d.idAttr, c.Value.Str) {
-				return ldapstore.None(), nil
-			}
-			return ldapCompare(d.idAttr, c, "string")
-		},
+		"id": d.idCompare,
 		"meta.lastmodified": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrModified, c, "dateTime")
+			return ldapCompare(d.modifiedAttr(), c, "dateTime")
 		},
 		"meta.created": func(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
-			return ldapCompare(attrCreated, c, "dateTime")
+			return ldapCompare(d.createdAttr(), c, "dateTime")
 		},
 	}
 }
@@ -78,12 +78,13 @@ const (
 )
 
 func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*ldapstore.Entry, error) {
-	if !validID(d.idAttr, id) {
+	idf, ok := d.idFilter(id)
+	if !ok {
 		return nil, notFound(d.kind, id)
 	}
 	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{
 		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub,
-		Filter: ldapstore.And(d.scope, ldapstore.Eq(d.idAttr, id)), Attributes: attrs,
+		Filter: ldapstore.And(d.scope, idf), Attributes: attrs,
 	})
 	if err != nil {
 		return nil, err
@@ -172,13 +173,27 @@ func (d *dirType) mappedChanges(e *ldapstore.Entry, doc, current map[string]inte
 	return changes
 }
 
+func (d *dirType) createdAttr() string {
+	if d.created != "" {
+		return d.created
+	}
+	return attrCreated
+}
+
+func (d *dirType) modifiedAttr() string {
+	if d.modified != "" {
+		return d.modified
+	}
+	return attrModified
+}
+
 // meta fills SCIM meta from the directory's timestamps.
-func meta(e *ldapstore.Entry) scim.Meta {
+func (d *dirType) meta(e *ldapstore.Entry) scim.Meta {
 	var m scim.Meta
-	if t, ok := generalizedTime(e.First(attrCreated)); ok {
+	if t, ok := generalizedTime(e.First(d.createdAttr())); ok {
 		m.Created = &t
 	}
-	if t, ok := generalizedTime(e.First(attrModified)); ok {
+	if t, ok := generalizedTime(e.First(d.modifiedAttr())); ok {
 		m.LastModified = &t
 	}
 	return m
@@ -230,8 +245,59 @@ func changeAttrs(cs []ldapstore.Change) []string {
 // validID rejects ids the directory could never hold before they reach a
 // filter: a malformed entryUUID assertion is an LDAP error on some servers.
 func validID(idAttr, id string) bool {
-	if strings.EqualFold(idAttr, "entryUUID") {
+	switch {
+	case strings.EqualFold(idAttr, "entryUUID"):
 		return uuidSyntax.MatchString(id)
+	case strings.EqualFold(idAttr, "nsUniqueId"):
+		return nsUniqueIDSyntax.MatchString(id)
 	}
 	return id != "" && len(id) <= 256
+}
+
+// nsUniqueIDSyntax is 389 DS's "xxxxxxxx-xxxxxxxx-xxxxxxxx-xxxxxxxx".
+var nsUniqueIDSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}(-[0-9a-fA-F]{8}){3}$`)
+
+// idFilter is the equality filter for a SCIM id (an escaped binary filter
+// for objectGUID); false when no entry can have this id.
+func (d *dirType) idFilter(id string) (ldapstore.Filter, bool) {
+	if d.ids == ldapstore.IDString && !validID(d.idAttr, id) {
+		return ldapstore.None(), false
+	}
+	return d.ids.Filter(d.idAttr, id)
+}
+
+// canonicalID is id as entryID renders it ("{ABC…}" → "abc…" for GUIDs),
+// to match ids a client spelled differently.
+func (d *dirType) canonicalID(id string) string {
+	return d.ids.Canonical(id)
+}
+
+// entryID is the SCIM id of an entry.
+func (d *dirType) entryID(e *ldapstore.Entry) string {
+	return d.ids.Format(e.First(d.idAttr))
+}
+
+// idCompare translates a filter on id. A binary id only has equality:
+// substrings and ordering of GUID bytes mean nothing to a client.
+func (d *dirType) idCompare(_ context.Context, c scimfilter.Compare) (ldapstore.Filter, error) {
+	if d.ids == ldapstore.IDString {
+		if c.Op == scimfilter.OpEq && !validID(d.idAttr, c.Value.Str) {
+			return ldapstore.None(), nil
+		}
+		return ldapCompare(d.idAttr, c, "string")
+	}
+	switch c.Op {
+	case scimfilter.OpPr:
+		return ldapstore.Present(d.idAttr), nil
+	case scimfilter.OpEq, scimfilter.OpNe:
+		if c.Value.Kind != scimfilter.KindString {
+			return nil, invalidFilter("id is compared with a string")
+		}
+		f, _ := d.idFilter(c.Value.Str)
+		if c.Op == scimfilter.OpNe {
+			return ldapstore.Not(f), nil
+		}
+		return f, nil
+	}
+	return nil, invalidFilter("id takes eq, ne or pr")
 }

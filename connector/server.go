@@ -93,6 +93,11 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, userReserved); err != nil {
 		return nil, err
 	}
+	var err error
+	if u.ids, err = ldapstore.ParseIDFormat(cfg.Users.IDFormat); err != nil {
+		return nil, fmt.Errorf("users.idFormat: %w", err)
+	}
+	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
 	u.filter.specials = u.userSpecials()
 	u.filter.aliases = map[string]string{"email": "emails"}
 	types := []scim.ResourceType{{
@@ -108,6 +113,10 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	if err := g.dirType.init("Group", "groups", store, log, audit, cfg.Groups.BaseDN, cfg.Groups.Filter, cfg.Groups.IDAttribute, cfg.Groups.Attributes, gSchemas, gExts, groupReserved); err != nil {
 		return nil, err
 	}
+	if g.ids, err = ldapstore.ParseIDFormat(cfg.Groups.IDFormat); err != nil {
+		return nil, fmt.Errorf("groups.idFormat: %w", err)
+	}
+	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
 	g.filter.specials = g.groupSpecials()
 	u.groups = g
 	return append(types, scim.ResourceType{
@@ -145,7 +154,7 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
 	g.Any("/*", lib, s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
-		g1 := e.Group(v1, s.v1Answer, s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
+		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
 		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(v1))
@@ -203,7 +212,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 
 // ListenAndServe serves until ctx is cancelled, then shuts down gracefully.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	l, health, err := s.listen()
+	l, health, err := s.Listen()
 	if err != nil {
 		return err
 	}

@@ -105,3 +105,12 @@ func withClient(c echo.Context, client string) echo.Context {
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxClient, client)))
 	return c
 }
+
+// CertificateNotAfter is the expiry of the certificate new handshakes
+// get (zero when serving plain HTTP), for the start-up and reload logs.
+func (s *Server) CertificateNotAfter() time.Time {
+	if s.ops.tls == nil {
+		return time.Time{}
+	}
+	return s.ops.tls.notAfter()
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/elimity-com/scim"
 	"github.com/scim2ldap/scim2ldap/config"
@@ -34,6 +35,9 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	if userName == "" {
 		return scim.Resource{}, badValue("userName is required")
 	}
+	if err := u.checkUserNameLength(userName); err != nil {
+		return scim.Resource{}, err
+	}
 	if taken, err := u.userNameTaken(ctx, userName); err != nil {
 		return scim.Resource{}, err
 	} else if taken {
@@ -47,8 +51,25 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	}
 	entry[u.cfg.UserNameAttribute] = []string{userName}
 	password, hasPassword := u.password(doc)
-	if hasPassword && u.cfg.Password.Method == "attribute" {
+	switch {
+	case hasPassword && u.cfg.Password.Method == config.PasswordAttribute:
 		entry[u.cfg.Password.Attribute] = []string{password}
+	case hasPassword && u.cfg.Password.Method == config.PasswordUnicodePwd:
+		// In the add itself, so AD never holds the account without its
+		// password (it refuses to enable one that has none).
+		entry[u.cfg.Password.Attribute] = []string{ldapstore.UnicodePwdValue(password)}
+	}
+	active := true
+	if v, ok := asBool(lookupFold(doc, "active")); ok {
+		active = v
+	}
+	if d := u.cfg.Deactivation; d.Strategy == config.DeactivateFlag && d.CreateValue != 0 {
+		// 512 or 514 for AD: created enabled or disabled in one step.
+		v, err := ldapstore.SetBits("", int64(d.CreateValue), int64(d.Mask), !active)
+		if err != nil {
+			return scim.Resource{}, err
+		}
+		entry[d.Attribute] = []string{v}
 	}
 	rdnValue := userName
 	if !strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
@@ -62,6 +83,11 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
 			return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
 		}
+		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
+			// Active Directory will not enable an account that has no
+			// password when its policy requires one.
+			return scim.Resource{}, badValue("The directory does not enable an account without a password; send a password, or create the user with active: false.")
+		}
 		return scim.Resource{}, err
 	}
 	u.audit.write(ctx, "add", dn, keys(entry), nil)
@@ -69,13 +95,13 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// is deleted again, so a create is all or nothing. The password goes
 	// first: ppolicy lifts an account lock when the password changes, so
 	// a pending (inactive) user must be locked after it.
-	var err error
-	if hasPassword && u.cfg.Password.Method == "exop" {
+	err := u.settleCreateRace(ctx, dn, userName)
+	if hasPassword && u.cfg.Password.Method == "exop" && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	}
-	if active, ok := asBool(lookupFold(doc, "active")); ok && !active && err == nil {
-		err = u.modify(ctx, dn, u.activeChanges(nil, false))
+	if !active && err == nil && entry[u.cfg.Deactivation.Attribute] == nil {
+		err = u.deactivateNew(ctx, dn)
 	}
 	if err != nil {
 		if derr := u.store.Delete(ctx, dn); derr != nil {
@@ -185,6 +211,11 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 		return scim.Resource{}, badValue("userName must not be empty")
 	}
 	current := e.First(u.cfg.UserNameAttribute)
+	if userName != current {
+		if err := u.checkUserNameLength(userName); err != nil {
+			return scim.Resource{}, err
+		}
+	}
 	var changes []ldapstore.Change
 	if userName != current {
 		if !strings.EqualFold(userName, current) {
@@ -217,10 +248,14 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			return scim.Resource{}, badValue("active must be true or false")
 		}
 		if active != u.isActive(e) {
-			if !active && u.cfg.Deactivation.Strategy == "none" {
+			if !active && u.cfg.Deactivation.Strategy == config.DeactivateNone {
 				return scim.Resource{}, badValue("this bridge is configured without deactivation (users.deactivation.strategy: none)")
 			}
-			changes = append(changes, u.activeChanges(e, active)...)
+			cs, err := u.activeChanges(e, active)
+			if err != nil {
+				return scim.Resource{}, err
+			}
+			changes = append(changes, cs...)
 		}
 	}
 	// Password before the modify that may carry the lock: ppolicy lifts
@@ -248,25 +283,65 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 // reset password ages and fill the password history. The check reads the
 // stored hash and compares locally, so it never counts as a failed bind.
 func (u *users) writePassword(ctx context.Context, dn, password string) error {
-	same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
-	if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
-		return err
+	// unicodePwd cannot be read, so it cannot be compared: it is written
+	// every time, as an admin reset, which AD does not check against the
+	// password history.
+	if u.cfg.Password.Method != config.PasswordUnicodePwd {
+		same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
+		if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
+			return err
+		}
+		if same {
+			return nil
+		}
 	}
-	if same {
-		return nil
-	}
-	if u.cfg.Password.Method == "exop" {
+	var err error
+	switch u.cfg.Password.Method {
+	case config.PasswordExop:
 		err = u.store.SetPassword(ctx, dn, password)
-	} else {
+	case config.PasswordUnicodePwd:
+		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{ldapstore.UnicodePwdValue(password)}}})
+	default:
 		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
 	}
 	u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	return err
 }
 
+// checkUserNameLength enforces users.userNameMaxLength (sAMAccountName
+// holds 20 characters; AD's own error for more is an opaque 19 or 53).
+func (u *users) checkUserNameLength(userName string) error {
+	limit := u.cfg.UserNameMaxLength
+	if n := utf8.RuneCountInString(userName); limit > 0 && n > limit {
+		return badValue(fmt.Sprintf("userName %q has %d characters; the directory keeps it in %s, which holds at most %d",
+			userName, n, u.cfg.UserNameAttribute, limit))
+	}
+	return nil
+}
+
+// deactivateNew marks a user just created with active:false, when the add
+// could not carry the mark itself.
+func (u *users) deactivateNew(ctx context.Context, dn string) error {
+	var e *ldapstore.Entry
+	if u.cfg.Deactivation.Strategy == config.DeactivateFlag {
+		var err error
+		if e, err = u.readDN(ctx, dn, []string{u.cfg.Deactivation.Attribute}); err != nil {
+			return err
+		}
+	}
+	cs, err := u.activeChanges(e, false)
+	if err != nil {
+		return err
+	}
+	return u.modify(ctx, dn, cs)
+}
+
 func (u *users) isActive(e *ldapstore.Entry) bool {
 	d := u.cfg.Deactivation
-	if d.Strategy != "attribute" {
+	if d.Strategy == config.DeactivateFlag {
+		return !ldapstore.BitsOn(e.First(d.Attribute), int64(d.Mask))
+	}
+	if d.Strategy != config.DeactivateAttribute {
 		return true
 	}
 	for _, v := range e.Get(d.Attribute) {
@@ -277,22 +352,34 @@ func (u *users) isActive(e *ldapstore.Entry) bool {
 	return true
 }
 
-// activeChanges are the modifications that set the active state.
-func (u *users) activeChanges(e *ldapstore.Entry, active bool) []ldapstore.Change {
+// activeChanges are the modifications that set the active state. For the
+// flag strategy e must hold the attribute: the other bits are kept as read.
+func (u *users) activeChanges(e *ldapstore.Entry, active bool) ([]ldapstore.Change, error) {
 	d := u.cfg.Deactivation
-	if d.Strategy != "attribute" {
-		return nil
+	switch d.Strategy {
+	case config.DeactivateFlag:
+		v, err := ldapstore.SetBits(e.First(d.Attribute), int64(d.CreateValue), int64(d.Mask), !active)
+		if err != nil {
+			return nil, fmt.Errorf("%s of %s: %w", d.Attribute, e.DN, err)
+		}
+		if v == e.First(d.Attribute) {
+			return nil, nil
+		}
+		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{v}}}, nil
+	case config.DeactivateAttribute:
+	default:
+		return nil, nil
 	}
 	if !active {
-		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.InactiveValue}}}
+		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.InactiveValue}}}, nil
 	}
 	if d.ActiveValue != "" {
-		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.ActiveValue}}}
+		return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute, Values: []string{d.ActiveValue}}}, nil
 	}
 	if e != nil && len(e.Get(d.Attribute)) == 0 {
-		return nil
+		return nil, nil
 	}
-	return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute}}
+	return []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: d.Attribute}}, nil
 }
 
 func (u *users) Delete(r *http.Request, id string) error {
@@ -319,8 +406,8 @@ func (u *users) memberValue(e *ldapstore.Entry) string {
 
 // ldapAttributes lists what to request from the directory for a projection.
 func (u *users) ldapAttributes(p projection) []string {
-	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, attrCreated, attrModified}
-	if p.wants("active") && u.cfg.Deactivation.Strategy == "attribute" {
+	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, u.createdAttr(), u.modifiedAttr()}
+	if p.wants("active") && u.cfg.Deactivation.Strategy != config.DeactivateNone {
 		attrs = append(attrs, u.cfg.Deactivation.Attribute)
 	}
 	if g := u.groups; g != nil {
@@ -351,7 +438,7 @@ func (u *users) resource(e *ldapstore.Entry, p projection, groupList []interface
 		doc["groups"] = groupList
 	}
 	p.apply(doc)
-	return scim.Resource{ID: e.First(u.idAttr), Attributes: doc, Meta: meta(e)}
+	return scim.Resource{ID: u.entryID(e), Attributes: doc, Meta: u.meta(e)}
 }
 
 // userSpecials are the filterable User attributes that are not in the
@@ -364,7 +451,14 @@ func (u *users) userSpecials() map[string]special {
 			return nil, invalidFilter("active takes eq or ne with true or false")
 		}
 		wantActive := c.Value.Bool == (c.Op == scimfilter.OpEq)
-		if d.Strategy != "attribute" {
+		if d.Strategy == config.DeactivateFlag {
+			inactive := ldapstore.BitsSet(d.Attribute, int64(d.Mask))
+			if wantActive {
+				return ldapstore.Not(inactive), nil
+			}
+			return inactive, nil
+		}
+		if d.Strategy != config.DeactivateAttribute {
 			if wantActive {
 				return ldapstore.All(), nil
 			}

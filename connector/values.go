@@ -148,5 +148,8 @@ func toGeneralizedTime(s string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return t.UTC().Format("20060102150405Z"), true
+	// With the ".0" fraction: Samba AD DC misreads an assertion without
+	// one ((modifyTimestamp>=20990101000000Z) matched everything), while
+	// OpenLDAP, 389 DS and Windows AD take both forms.
+	return t.UTC().Format("20060102150405.0Z"), true
 }

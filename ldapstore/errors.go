@@ -175,9 +175,11 @@ func IsUnavailable(err error) bool {
 		// string; that is a configuration problem, not an outage.
 		return !strings.Contains(le.Error(), "TLS handshake failed")
 	}
-	// go-ldap reports a failed write of a request as a plain error with the
-	// cause flattened into the text (v3.4.15, conn.go processMessages).
-	if strings.Contains(err.Error(), "unable to send request: ") {
+	// go-ldap reports a failed write of a request, and a connection whose
+	// reader hit EOF (the server died after the request was sent), as plain
+	// errors with the cause flattened into the text (v3.4.15, conn.go
+	// processMessages and reader).
+	if msg := err.Error(); strings.Contains(msg, "unable to send request: ") || strings.Contains(msg, "unable to read LDAP response packet: ") {
 		return true
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {

@@ -63,6 +63,7 @@ func TestIsUnavailable(t *testing.T) {
 		{"net closed", net.ErrClosed, true},
 		{"go-ldap network", wrapErr("search", "", ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed"))), true},
 		{"go-ldap timeout", ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection timed out")), true},
+		{"reader EOF, flattened", wrapErr("search", "", errors.New("unable to read LDAP response packet: EOF")), true},
 		{"starttls cert", ldap.NewError(ldap.ErrorNetwork, errors.New("TLS handshake failed (tls: failed to verify certificate)")), false},
 		{"busy", wrapErr("add", "", &ldap.Error{ResultCode: 51, Err: errors.New("")}), true},
 		{"unavailable", wrapErr("add", "", &ldap.Error{ResultCode: 52, Err: errors.New("")}), true},

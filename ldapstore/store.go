@@ -28,6 +28,8 @@ type Store struct {
 
 	wrapConn func(net.Conn) net.Conn  // test hook: wraps every dialled connection
 	observer atomic.Pointer[Observer] // see observe.go
+	// noPermissive is set once the server refused Permissive Modify.
+	noPermissive atomic.Bool
 }
 
 // Open validates opts and prepares the pool. It does not contact the
@@ -165,7 +167,7 @@ func (s *Store) Add(ctx context.Context, dn string, attrs map[string][]string) e
 	for _, name := range names {
 		req.Attribute(name, attrs[name])
 	}
-	return s.exec(ctx, "add", dn, func(l *ldap.Conn) error { return l.Add(req) })
+	return s.exec(ctx, "add", dn, tlsGuard(func(l *ldap.Conn) error { return l.Add(req) }, names...))
 }
 
 // Modify applies changes in one LDAP modify (atomic on the server). No
@@ -174,13 +176,9 @@ func (s *Store) Modify(ctx context.Context, dn string, changes []Change) error {
 	return s.modify(ctx, "modify", dn, changes, nil)
 }
 
-// ModifyPermissive is Modify with the Permissive Modify control, so adding a
-// value that is already there and deleting an attribute that is not both
-// succeed (OpenLDAP; deleting an absent value of a present attribute still
-// fails with 16). The control is sent non-critical: a server that does not
-// know it performs a plain modify, which fails safely (nothing applied).
-func (s *Store) ModifyPermissive(ctx context.Context, dn string, changes []Change) error {
-	return s.modify(ctx, "modify", dn, changes, []ldap.Control{ldap.NewControlString(permissiveModifyOID, false, "")})
+// permissiveControls is the Permissive Modify control, sent non-critical.
+func permissiveControls() []ldap.Control {
+	return []ldap.Control{ldap.NewControlString(permissiveModifyOID, false, "")}
 }
 
 func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, controls []ldap.Control) error {
@@ -188,7 +186,9 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 		return nil
 	}
 	req := ldap.NewModifyRequest(dn, controls)
+	attrs := make([]string, 0, len(changes))
 	for _, c := range changes {
+		attrs = append(attrs, c.Attr)
 		if err := ValidateAttributeName(c.Attr); err != nil {
 			return wrapErr(op, dn, err)
 		}
@@ -209,7 +209,7 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 	if s.opts.DryRun {
 		return s.dryModify(ctx, dn, changes)
 	}
-	return s.exec(ctx, op, dn, func(l *ldap.Conn) error { return l.Modify(req) })
+	return s.exec(ctx, op, dn, tlsGuard(func(l *ldap.Conn) error { return l.Modify(req) }, attrs...))
 }
 
 // Rename changes the RDN of dn to rdnAttr=rdnValue (escaped here) under the

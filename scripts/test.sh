@@ -28,6 +28,17 @@ fi
 step "go test -race -count=1 ./..."
 go test -race -count=1 ./...
 
+# Every fuzz target briefly (go test -fuzz takes one package and one target
+# per run). The seed corpora under testdata/fuzz already ran as plain tests
+# above; this looks for new inputs. FUZZTIME=1m for a longer local run.
+step "fuzz (${FUZZTIME:-10s} per target)"
+for target in \
+  ./connector/scimfilter:FuzzParse ./connector/scimfilter:FuzzParsePath \
+  ./connector:FuzzFilterTranslation ./connector:FuzzFilterAny ./connector:FuzzCheckJSON \
+  ./ldapstore:FuzzEqFilter ./ldapstore:FuzzChildDN ./ldapstore:FuzzUserDN; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "${target%%:*}"
+done
+
 # Last, so a Windows-only build break does not hide test results; testldap
 # and everything else must at least compile there.
 step "GOOS=windows go build ./..."

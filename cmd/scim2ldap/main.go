@@ -1,22 +1,18 @@
 // Command scim2ldap is a SCIM 2.0 (and Okta SCIM 1.1) server that writes
 // users and groups into an LDAP directory.
 //
-//	scim2ldap serve --config FILE   run in the foreground
-//	scim2ldap version               print the version
+//	scim2ldap serve --config FILE [--dry-run]   run in the foreground (or under a service manager)
+//	scim2ldap check --config FILE [--url URL]   diagnose the directory and a running bridge
+//	scim2ldap service install|uninstall|start|stop|status --config FILE
+//	scim2ldap version                           print the version
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
@@ -29,8 +25,12 @@ var version = "dev"
 const usage = `scim2ldap — SCIM to LDAP bridge
 
 Usage:
-  scim2ldap serve --config FILE   serve SCIM in the foreground (SIGTERM/SIGINT stop it)
-  scim2ldap version               print the version
+  scim2ldap serve --config FILE [--dry-run]     serve SCIM (SIGTERM/SIGINT stop it, SIGHUP reloads)
+  scim2ldap check --config FILE [--url URL] [--write-probe]
+                                                check the configuration, the directory and a running bridge
+  scim2ldap service install|uninstall|start|stop|status --config FILE
+                                                run as a Windows service or systemd unit
+  scim2ldap version                             print the version
 
 Run "scim2ldap <command> --help" for a command's flags.
 `
@@ -47,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "service":
+		return serviceCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "scim2ldap %s\n", version)
 		return 0
@@ -58,55 +62,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "scim2ldap.yaml", "configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintf(stderr, "config %s:\n%v\n", *path, err)
-		return 1
-	}
-	log := newLogger(cfg.Log, stderr)
-	store, err := ldapstore.Open(ldapOptions(cfg, log))
-	if err != nil {
-		log.Error("ldap settings", "err", err)
-		return 1
-	}
-	defer store.Close()
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "config %s:\n%v\n", *path, err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// The bridge starts even when the directory is down (it reconnects by
-	// itself), but says so at once.
-	if err := store.Ping(ctx); err != nil {
-		log.Warn("directory not reachable yet; requests fail until it is", "err", err)
-	}
-	log.Info("serving SCIM", "listen", cfg.Server.Listen, "base", cfg.Server.BasePath, "tls", cfg.Server.TLS.CertFile != "", "version", version)
-	if err := srv.ListenAndServe(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("server stopped", "err", err)
-		return 1
-	}
-	log.Info("stopped")
-	return 0
-}
-
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
+// newLogger builds the process logger; level is shared so that a reload
+// (SIGHUP) can change log.level without rebuilding handlers.
+func newLogger(c config.Log, w io.Writer, level *slog.LevelVar) *slog.Logger {
+	level.Set(parseLevel(c.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if c.Format == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(connector.LogHandler(h))
+}
+
+func parseLevel(s string) slog.Level {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(s)))
+	return level
 }
 
 func ldapOptions(cfg *config.Config, log *slog.Logger) ldapstore.Options {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -98,13 +99,14 @@ func (s *Server) Entry(tb testing.TB, dn string, attrs ...string) map[string][]s
 }
 
 // Search is a subtree search as admin (no size limit): DN -> attributes,
-// names lower-cased as in Entry.
+// names lower-cased as in Entry. It pages, since AD answers at most 1,000
+// entries per search even to its administrator.
 func (s *Server) Search(tb testing.TB, base, filter string, attrs ...string) map[string]map[string][]string {
 	tb.Helper()
 	c := s.admin(tb)
 	defer c.Close()
-	res, err := c.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		0, 0, false, filter, attrs, nil))
+	res, err := c.SearchWithPaging(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, filter, attrs, nil), 500)
 	if err != nil {
 		tb.Fatalf("testldap: search %s %s: %v", base, filter, err)
 	}
@@ -151,6 +153,25 @@ func (s *Server) MustAdd(tb testing.TB, dn string, attrs map[string][]string) {
 	}
 }
 
+// MustAddMany adds n entries made by entry(i) on one admin connection, or
+// fails the test: bulk seeding without a bind per entry (binds to AD are
+// slow).
+func (s *Server) MustAddMany(tb testing.TB, n int, entry func(i int) (dn string, attrs map[string][]string)) {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	for i := range n {
+		dn, attrs := entry(i)
+		req := ldap.NewAddRequest(dn, nil)
+		for _, k := range sortedKeys(attrs) {
+			req.Attribute(k, attrs[k])
+		}
+		if err := c.Add(req); err != nil {
+			tb.Fatalf("testldap: add %s: %v", dn, err)
+		}
+	}
+}
+
 // MustModify replaces attributes as admin or fails the test; an empty value
 // list deletes the attribute (LDAP replace semantics).
 func (s *Server) MustModify(tb testing.TB, dn string, replace map[string][]string) {
@@ -174,4 +195,43 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// SetPassword sets a user's password as admin or fails the test, the way
+// each kind wants it: AD's unicodePwd (the quoted password in UTF-16LE),
+// 389-ds's userPassword, OpenLDAP's Password Modify extended operation; the
+// server hashes it in every case.
+func (s *Server) SetPassword(tb testing.TB, dn, password string) {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	var err error
+	switch s.Kind {
+	case SambaAD:
+		req := ldap.NewModifyRequest(dn, nil)
+		req.Replace("unicodePwd", []string{UnicodePwd(password)})
+		err = c.Modify(req)
+	case DS389:
+		// 389-ds answers the extended operation only over TLS (13,
+		// confidentiality required), and hashes a userPassword written in
+		// clear itself.
+		req := ldap.NewModifyRequest(dn, nil)
+		req.Replace("userPassword", []string{password})
+		err = c.Modify(req)
+	default:
+		_, err = c.PasswordModify(ldap.NewPasswordModifyRequest(dn, "", password))
+	}
+	if err != nil {
+		tb.Fatalf("testldap: set password of %s: %v", dn, err)
+	}
+}
+
+// UnicodePwd encodes a password for AD's unicodePwd attribute.
+func UnicodePwd(password string) string {
+	u := utf16.Encode([]rune(`"` + password + `"`))
+	b := make([]byte, 2*len(u))
+	for i, r := range u {
+		b[2*i], b[2*i+1] = byte(r), byte(r>>8)
+	}
+	return string(b)
 }

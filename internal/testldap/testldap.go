@@ -14,6 +14,11 @@
 // TESTLDAP_MODULEPATH and TESTLDAP_SCHEMADIR at their files. On Ubuntu the
 // AppArmor profile of slapd denies directories under /tmp: set TMPDIR or
 // Options.Dir elsewhere, or put the profile in complain mode.
+//
+// Options.Kind starts 389 Directory Server (DS389, ds389.go) or a Samba
+// Active Directory domain controller (SambaAD, samba.go) instead, with the
+// same Server fields and helpers; those two need root and their Debian
+// packages, and start from templates cached per machine (kind.go).
 package testldap
 
 import (
@@ -33,6 +38,7 @@ import (
 
 // Options tunes an instance; the zero value is what tests normally want.
 type Options struct {
+	Kind        Kind   // "" = OpenLDAP; DS389 and SambaAD need root (see kind.go)
 	Port        int    // 0 = pick a free loopback port
 	LDAPSPort   int    // 0 = pick a free port; -1 = no ldaps listener
 	Dir         string // "" = a fresh temp dir (removed on Stop); else use/create this dir (kept)
@@ -41,15 +47,20 @@ type Options struct {
 	Debug       string // slapd -d level; default "none" (errors only); log goes to Dir/slapd.log
 }
 
-// Server is one running (or killed, see Kill) slapd.
+// Server is one running (or killed, see Kill) directory server.
 type Server struct {
+	Kind               Kind
 	URL, LDAPSURL      string // ldap://127.0.0.1:PORT, ldaps://127.0.0.1:PORT2 ("" if off)
 	Port, LDAPSPort    int
 	BaseDN, BindDN     string
 	BindPassword       string
 	PeopleDN, GroupsDN string
-	CAFile             string // self-signed cert (SAN localhost + 127.0.0.1) used for ldaps/StartTLS
-	Dir                string
+	CAFile             string // the CA of the server's certificate, for ldaps/StartTLS
+	// ServerName is the name to verify the certificate against: empty when
+	// it holds 127.0.0.1 (OpenLDAP, Samba), "localhost" for 389-ds, whose
+	// self-signed certificate names only that.
+	ServerName string
+	Dir        string
 
 	opts    Options
 	tempDir bool // we created Dir, so Stop removes it
@@ -58,6 +69,16 @@ type Server struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when cmd has been waited for
 	removed bool
+
+	// daemonPid is a server that forked into the background (the ns-slapd
+	// dscreate starts while a 389-ds template is made): not our child, so
+	// it is signalled by pid instead of through cmd.
+	daemonPid int
+	// relaunch starts the server again on the same ports and data (Restart);
+	// nil means slapd's launch.
+	relaunch func() error
+	// release runs once after the server has stopped (Samba's port lock).
+	release func()
 }
 
 const (
@@ -90,6 +111,10 @@ var errPortInUse = errors.New("port already in use")
 // commands). The caller must Stop it; if the caller dies first, Linux kills
 // slapd with it (Pdeathsig).
 func StartProcess(opts Options) (*Server, error) {
+	if opts.Kind != "" && opts.Kind != OpenLDAP {
+		reapOnce.Do(reapOrphans)
+		return startKind(opts)
+	}
 	if err := preflight(); err != nil {
 		return nil, err
 	}
@@ -101,6 +126,7 @@ func StartProcess(opts Options) (*Server, error) {
 		opts.Debug = "none"
 	}
 	s := &Server{
+		Kind:   OpenLDAP,
 		BaseDN: baseDN, BindDN: bindDN, BindPassword: bindPW,
 		PeopleDN: "ou=People," + baseDN, GroupsDN: "ou=Groups," + baseDN,
 		opts: opts, Dir: opts.Dir,
@@ -308,12 +334,16 @@ func busy(port int) bool {
 	return false
 }
 
-// Stop shuts slapd down (SIGTERM, then SIGKILL after 10 s) and removes Dir if
-// StartProcess created it. Stopping twice, or after Kill, is fine.
+// Stop shuts the server down (SIGTERM, then SIGKILL after 30 s) and removes
+// Dir if StartProcess created it. Stopping twice, or after Kill, is fine.
 func (s *Server) Stop() error {
-	err := s.signal(syscall.SIGTERM, 10*time.Second)
+	err := s.signal(syscall.SIGTERM, 30*time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
 	if s.tempDir && !s.removed {
 		s.removed = true
 		if rerr := os.RemoveAll(s.Dir); err == nil {
@@ -353,22 +383,28 @@ func (s *Server) freeze(stop bool) error {
 // Restart starts slapd again on the same ports with the same data; a
 // running instance is shut down first.
 func (s *Server) Restart() error {
-	if err := s.signal(syscall.SIGTERM, 10*time.Second); err != nil {
+	if err := s.signal(syscall.SIGTERM, 30*time.Second); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	removed := s.removed
+	removed, relaunch := s.removed, s.relaunch
 	s.mu.Unlock()
 	if removed {
 		return errors.New("testldap: Restart after Stop: the temp dir is gone (use Kill, or Options.Dir)")
+	}
+	if relaunch != nil {
+		return relaunch()
 	}
 	return s.launch()
 }
 
 func (s *Server) signal(sig syscall.Signal, grace time.Duration) error {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
+	cmd, done, daemon := s.cmd, s.done, s.daemonPid
 	s.mu.Unlock()
+	if daemon > 0 {
+		return signalPid(daemon, sig, grace)
+	}
 	if cmd == nil {
 		return nil
 	}
