@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/scim2ldap/scim2ldap/config"
@@ -27,43 +26,52 @@ type bed struct {
 	dir  *testldap.Server
 	http *httptest.Server
 	base string
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testldap.LogBuffer
 }
 
 func newBed(t *testing.T, tweak ...func(*config.Config)) *bed {
 	t.Helper()
+	b, _, _ := opsBed(t, nil, tweak...)
+	return b
+}
+
+// opsBed is newBed with a say over the store's options (dry run, cursors)
+// and access to the Server (Reload, Listen) and its configuration.
+func opsBed(t *testing.T, storeOpts func(*ldapstore.Options), tweak ...func(*config.Config)) (*bed, *connector.Server, *config.Config) {
+	t.Helper()
 	dir := testldap.Start(t)
+	cfg := exampleConfig(t, dir)
+	for _, f := range tweak {
+		f(cfg)
+	}
+	b, srv := startBridge(t, dir, cfg, storeOpts)
+	return b, srv, cfg
+}
+
+// exampleConfig is examples/openldap.yaml pointed at dir.
+func exampleConfig(t *testing.T, dir *testldap.Server) *config.Config {
+	t.Helper()
 	cfg, err := config.Load("../examples/openldap.yaml")
 	if err != nil {
 		t.Fatalf("examples/openldap.yaml: %v", err)
 	}
 	cfg.LDAP.URLs = []string{dir.URL}
-	for _, f := range tweak {
-		f(cfg)
-	}
-	logs := &syncBuffer{}
+	return cfg
+}
+
+// startBridge puts a bridge configured by cfg in front of dir, with its
+// store built as serve builds it; storeOpts adjusts the store. Every bed
+// in this package comes from here; the bridge's log (debug level) is
+// printed when the test fails.
+func startBridge(t *testing.T, dir *testldap.Server, cfg *config.Config, storeOpts func(*ldapstore.Options)) (*bed, *connector.Server) {
+	t.Helper()
+	logs := &testldap.LogBuffer{}
 	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	store, err := ldapstore.Open(ldapstore.Options{
-		URLs: cfg.LDAP.URLs, BindDN: cfg.LDAP.BindDN, BindPassword: cfg.LDAP.BindPassword,
-		DialTimeout: cfg.LDAP.DialTimeout, RequestTimeout: cfg.LDAP.RequestTimeout, PoolSize: cfg.LDAP.PoolSize, Logger: log,
-	})
+	opts := connector.StoreOptions(cfg, log)
+	if storeOpts != nil {
+		storeOpts(&opts)
+	}
+	store, err := ldapstore.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +82,12 @@ func newBed(t *testing.T, tweak ...func(*config.Config)) *bed {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	b := &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("bridge log:\n%s", logs.String())
+			t.Logf("bridge log (%s):\n%s", cfg.Directory, logs.String())
 		}
 	})
-	return b
+	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}, srv
 }
 
 // resp is an answer with its JSON decoded.

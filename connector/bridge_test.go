@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -70,45 +67,15 @@ func (o bridge) start(t *testing.T) *bed {
 	if o.dir == nil {
 		o.dir = testldap.Start(t)
 	}
-	cfg, err := config.Load("../examples/openldap.yaml")
-	if err != nil {
-		t.Fatalf("examples/openldap.yaml: %v", err)
-	}
-	cfg.LDAP.URLs = []string{o.dir.URL}
+	cfg := exampleConfig(t, o.dir)
 	if o.urls != nil {
 		cfg.LDAP.URLs = o.urls
 	}
 	if o.cfg != nil {
 		o.cfg(cfg)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	opts := ldapstore.Options{
-		URLs: cfg.LDAP.URLs, BindDN: cfg.LDAP.BindDN, BindPassword: cfg.LDAP.BindPassword,
-		StartTLS: cfg.LDAP.StartTLS, CAFile: cfg.LDAP.CAFile, ServerName: cfg.LDAP.ServerName, InsecureSkipVerify: cfg.LDAP.InsecureSkipVerify,
-		DialTimeout: cfg.LDAP.DialTimeout, RequestTimeout: cfg.LDAP.RequestTimeout, PoolSize: cfg.LDAP.PoolSize, Logger: log,
-	}
-	if o.store != nil {
-		o.store(&opts)
-	}
-	store, err := ldapstore.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &bed{t: t, dir: o.dir, logs: logs}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log:\n%s", logs.String())
-		}
-	})
+	b, srv := startBridge(t, o.dir, cfg, o.store)
 	if !o.serve {
-		hs := newHTTPTest(t, srv.Handler())
-		b.base = hs + cfg.Server.BasePath
 		return b
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -171,12 +138,6 @@ func jsonDecoder(raw []byte) *json.Decoder {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	return d
-}
-
-func newHTTPTest(t *testing.T, h http.Handler) string {
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return hs.URL
 }
 
 func urlEscape(s string) string {

@@ -2,18 +2,14 @@ package connector_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
-	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
 // TestDirectories runs one suite against every directory the bridge has a
@@ -94,29 +90,8 @@ groups:
 // bridgeFor puts a bridge configured with cfg in front of dir.
 func bridgeFor(t *testing.T, dir *testldap.Server, cfg *config.Config) *bed {
 	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	l := cfg.LDAP
-	store, err := ldapstore.Open(ldapstore.Options{
-		URLs: l.URLs, BindDN: l.BindDN, BindPassword: l.BindPassword, CAFile: l.CAFile, ServerName: l.ServerName,
-		DialTimeout: l.DialTimeout, RequestTimeout: l.RequestTimeout, PoolSize: l.PoolSize, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log:\n%s", logs.String())
-		}
-	})
-	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
+	b, _ := startBridge(t, dir, cfg, nil)
+	return b
 }
 
 type dirSuite struct {

@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -166,7 +163,7 @@ func TestActiveDirectorySemantics(t *testing.T) {
 	})
 
 	t.Run("examples/active-directory.yaml", func(t *testing.T) {
-		eb := exampleBridge(t, dir, exampleFor(t, dir, "active-directory.yaml", dir.LDAPSURL))
+		eb := bridgeFor(t, dir, exampleFor(t, dir, "active-directory.yaml", dir.LDAPSURL))
 		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
 			`"userName":"ad.example","name":{"givenName":"Ex","familyName":"Ample"},"password":"` + dirPass1 + `",` +
 			`"externalId":"00u1a2b3c4d5e6f7g8h9","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","organization":"Example"}}`
@@ -296,7 +293,7 @@ func TestDS389Semantics(t *testing.T) {
 	}
 
 	// The shipped example, as an admin would point it at this server.
-	eb := exampleBridge(t, dir, exampleFor(t, dir, "389ds.yaml", dir.URL))
+	eb := bridgeFor(t, dir, exampleFor(t, dir, "389ds.yaml", dir.URL))
 	eid := eb.create(userBody("ds.example", "Ex", "Ample", dirPass1))
 	eb.do("PATCH", "/Users/"+eid, `{`+patchOp+`,"Operations":[{"op":"replace","value":{"active":false}}]}`).want(t, http.StatusOK)
 	if e := dir.Entry(t, "uid=ds.example,"+dir.PeopleDN, "nsAccountLock", "cn"); first(e, "nsaccountlock") != "true" || first(e, "cn") != "Ex Ample" {
@@ -368,35 +365,6 @@ func exampleFor(t *testing.T, dir *testldap.Server, file, url string) *config.Co
 	cfg.Users.BaseDN, cfg.Users.CreateDN = dir.PeopleDN, dir.PeopleDN
 	cfg.Groups.BaseDN, cfg.Groups.CreateDN = dir.GroupsDN, dir.GroupsDN
 	return cfg
-}
-
-// exampleBridge is bridgeFor with every connection setting of the example
-// passed on (the 389 DS example uses StartTLS).
-func exampleBridge(t *testing.T, dir *testldap.Server, cfg *config.Config) *bed {
-	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	l := cfg.LDAP
-	store, err := ldapstore.Open(ldapstore.Options{
-		URLs: l.URLs, BindDN: l.BindDN, BindPassword: l.BindPassword, StartTLS: l.StartTLS, CAFile: l.CAFile, ServerName: l.ServerName,
-		DialTimeout: l.DialTimeout, RequestTimeout: l.RequestTimeout, PoolSize: l.PoolSize, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log (%s):\n%s", cfg.Directory, logs.String())
-		}
-	})
-	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
 }
 
 // sidString renders a binary objectSid as S-1-5-21-…, as SDDL writes it.

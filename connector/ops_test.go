@@ -11,11 +11,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
@@ -25,50 +23,8 @@ import (
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
-	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
-
-// opsBed is newBed with a say over the store's options (dry run) and
-// access to the Server (Reload, Listen).
-func opsBed(t *testing.T, storeOpts func(*ldapstore.Options), tweak ...func(*config.Config)) (*bed, *connector.Server, *config.Config) {
-	t.Helper()
-	dir := testldap.Start(t)
-	cfg, err := config.Load("../examples/openldap.yaml")
-	if err != nil {
-		t.Fatalf("examples/openldap.yaml: %v", err)
-	}
-	cfg.LDAP.URLs = []string{dir.URL}
-	for _, f := range tweak {
-		f(cfg)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	opts := ldapstore.Options{
-		URLs: cfg.LDAP.URLs, BindDN: cfg.LDAP.BindDN, BindPassword: cfg.LDAP.BindPassword,
-		DialTimeout: cfg.LDAP.DialTimeout, RequestTimeout: cfg.LDAP.RequestTimeout, PoolSize: cfg.LDAP.PoolSize, Logger: log,
-	}
-	if storeOpts != nil {
-		storeOpts(&opts)
-	}
-	store, err := ldapstore.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log:\n%s", logs.String())
-		}
-	})
-	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}, srv, cfg
-}
 
 // plainGet fetches a health endpoint: no token, no SCIM headers.
 func plainGet(t *testing.T, url string) (int, string) {

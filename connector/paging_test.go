@@ -3,9 +3,7 @@ package connector_test
 import (
 	"bufio"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -51,33 +47,8 @@ func usersLDIF(tb testing.TB, n int) string {
 // front of an existing directory; opts adjusts its LDAP options.
 func bridgeOn(t *testing.T, dir *testldap.Server, opts func(*ldapstore.Options)) *bed {
 	t.Helper()
-	cfg, err := config.Load("../examples/openldap.yaml")
-	if err != nil {
-		t.Fatalf("examples/openldap.yaml: %v", err)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	o := ldapstore.Options{URLs: []string{dir.URL}, BindDN: dir.BindDN, BindPassword: dir.BindPassword, Logger: log}
-	if opts != nil {
-		opts(&o)
-	}
-	store, err := ldapstore.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log:\n%s", logs.String())
-		}
-	})
-	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}
+	b, _ := startBridge(t, dir, exampleConfig(t, dir), opts)
+	return b
 }
 
 func noCursors(o *ldapstore.Options) { o.Cursors = -1 }

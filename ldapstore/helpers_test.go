@@ -1,12 +1,10 @@
 package ldapstore
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +27,7 @@ func startServer(t *testing.T, opts ...testldap.Options) *testldap.Server {
 
 // openStore opens a Store bound as the server's admin; edit adjusts the
 // options. See openStoreOpts.
-func openStore(t *testing.T, srv *testldap.Server, edit ...func(*Options)) (*Store, *syncBuffer) {
+func openStore(t *testing.T, srv *testldap.Server, edit ...func(*Options)) (*Store, *testldap.LogBuffer) {
 	t.Helper()
 	o := Options{URLs: []string{srv.URL}, BindDN: srv.BindDN, BindPassword: srv.BindPassword}
 	for _, e := range edit {
@@ -41,9 +39,9 @@ func openStore(t *testing.T, srv *testldap.Server, edit ...func(*Options)) (*Sto
 // openStoreOpts opens a Store with short timeouts unless o sets them, and
 // closes it at the end of the test. Logs (debug and up) are returned, and
 // shown when the test fails.
-func openStoreOpts(t *testing.T, o Options) (*Store, *syncBuffer) {
+func openStoreOpts(t *testing.T, o Options) (*Store, *testldap.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testldap.LogBuffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if o.DialTimeout == 0 {
 		o.DialTimeout = 2 * time.Second
@@ -96,21 +94,4 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestServeDryRunAndSIGHUP runs the binary with --dry-run: a create is
 // answered 201 and the directory stays unchanged. Then the token in the
@@ -41,7 +22,7 @@ func TestServeDryRunAndSIGHUP(t *testing.T) {
 	listen := freeAddr(t)
 	path := writeConfig(t, dir.URL, listen)
 	cmd := exec.Command(bin, "serve", "--dry-run", "--config", path)
-	logs := &lockedBuffer{}
+	logs := &testldap.LogBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
