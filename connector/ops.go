@@ -19,8 +19,8 @@ import (
 type ops struct {
 	store   *ldapstore.Store
 	metrics *metrics
-	tls     *tlsState // nil when serving plain HTTP
-	idAttrs []string  // given random values by a dry-run create
+	tls     *tlsState            // nil when serving plain HTTP
+	idAttrs []ldapstore.DryRunID // given random values by a dry-run create
 }
 
 func newOps(cfg *config.Config, store *ldapstore.Store) (*ops, error) {
@@ -35,11 +35,17 @@ func newOps(cfg *config.Config, store *ldapstore.Store) (*ops, error) {
 		}
 		o.tls = t
 	}
-	o.idAttrs = []string{cfg.Users.IDAttribute}
+	o.idAttrs = []ldapstore.DryRunID{dryRunID(cfg.Users.IDAttribute, cfg.Users.IDFormat)}
 	if cfg.Groups.Enabled() && cfg.Groups.IDAttribute != cfg.Users.IDAttribute {
-		o.idAttrs = append(o.idAttrs, cfg.Groups.IDAttribute)
+		o.idAttrs = append(o.idAttrs, dryRunID(cfg.Groups.IDAttribute, cfg.Groups.IDFormat))
 	}
 	return o, nil
+}
+
+// dryRunID: the format was validated with the config (New parses it too).
+func dryRunID(attr, format string) ldapstore.DryRunID {
+	f, _ := ldapstore.ParseIDFormat(format)
+	return ldapstore.DryRunID{Attr: attr, Format: f}
 }
 
 // operations wraps every SCIM request: it is counted in the metrics and,

@@ -23,7 +23,8 @@ import (
 // dry-run Store remembers what it pretended to write under a scope
 // (WithDryRunScope, one per SCIM request): a base-object search of a DN
 // written under the scope answers with the entry as it would be, with
-// random UUIDs in the scope's id attributes of a pretended add and
+// random ids in the scope's id attributes of a pretended add (each in its
+// attribute's format, see DryRunID) and
 // createTimestamp/modifyTimestamp of now. Subtree searches, and base
 // searches whose filter the scope cannot evaluate (anything but =, present,
 // and, or, not), see the directory as it is. Without a scope, writes are
@@ -33,17 +34,35 @@ type dryRunKey struct{}
 
 // dryScope is the writes pretended under one context.
 type dryScope struct {
-	idAttrs []string
+	ids []DryRunID
 
 	mu      sync.Mutex
 	entries map[string]*Entry // NormalizeDN → entry as it would be; nil = deleted
 }
 
+// DryRunID is an id attribute that a pretended add fills with a random
+// value stored as the directory would store it: a UUID string (entryUUID,
+// nsUniqueId), or for IDGUID 16 raw bytes (objectGUID), so that the id
+// the client is answered with has the form real ones have.
+type DryRunID struct {
+	Attr   string
+	Format IDFormat
+}
+
+func (id DryRunID) random() string {
+	u := randomUUID()
+	if id.Format == IDGUID {
+		raw, _ := ParseGUID(u) // cannot fail: u is a well-formed GUID
+		return string(raw)
+	}
+	return u
+}
+
 // WithDryRunScope returns a context under which a dry-run Store remembers
-// the writes it pretends to make; idAttrs (e.g. entryUUID) get random UUIDs
-// on a pretended add. It costs nothing on a Store that is not dry-run.
-func WithDryRunScope(ctx context.Context, idAttrs ...string) context.Context {
-	return context.WithValue(ctx, dryRunKey{}, &dryScope{idAttrs: idAttrs, entries: map[string]*Entry{}})
+// the writes it pretends to make; ids get random values on a pretended
+// add. It costs nothing on a Store that is not dry-run.
+func WithDryRunScope(ctx context.Context, ids ...DryRunID) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, &dryScope{ids: ids, entries: map[string]*Entry{}})
 }
 
 // InDryRunScope reports whether ctx carries a dry-run scope.
@@ -103,9 +122,9 @@ func (s *Store) dryAdd(ctx context.Context, dn string, attrs map[string][]string
 	now := generalizedNow()
 	e.Attrs["createtimestamp"] = []string{now}
 	e.Attrs["modifytimestamp"] = []string{now}
-	for _, id := range sc.idAttrs {
-		if k := strings.ToLower(id); len(e.Attrs[k]) == 0 {
-			e.Attrs[k] = []string{randomUUID()}
+	for _, id := range sc.ids {
+		if k := strings.ToLower(id.Attr); len(e.Attrs[k]) == 0 {
+			e.Attrs[k] = []string{id.random()}
 		}
 	}
 	sc.put(dn, e)

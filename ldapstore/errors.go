@@ -189,6 +189,27 @@ func IsUnavailable(err error) bool {
 	return errors.As(err, &ne)
 }
 
+// notSent reports whether err proves that the request never reached the
+// server, so that running it again cannot apply it twice: go-ldap failed
+// to write it ("unable to send request", also when sendGuard saw the
+// server's close first), or refused it because the connection was already
+// closing ("connection closed", "could not send message"). A timeout or a
+// lost reply proves nothing. (A failed dial sent nothing either, but it
+// has already tried every URL; see mayRetry.)
+func notSent(err error) bool {
+	if strings.Contains(err.Error(), "unable to send request: ") {
+		return true
+	}
+	var le *ldap.Error
+	if errors.As(err, &le) && le.ResultCode == ldap.ErrorNetwork && le.Err != nil {
+		switch le.Err.Error() {
+		case "ldap: connection closed", "ldap: could not send message for unknown reason":
+			return true
+		}
+	}
+	return false
+}
+
 // wrapErr turns whatever an operation returned into an *Error (nil stays
 // nil), pulling out the result code and diagnostic of a server result.
 func wrapErr(op, dn string, err error) error {

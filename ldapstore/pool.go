@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -178,18 +179,20 @@ func (s *Store) dialOne(ctx context.Context, srv server, bind bool) (l *ldap.Con
 			err = fmt.Errorf("no connection within DialTimeout %s: %w", s.opts.DialTimeout, err)
 		}
 	}()
-	var nc net.Conn
-	nd := &net.Dialer{}
-	if srv.tls {
-		nc, err = (&tls.Dialer{NetDialer: nd, Config: srv.tlsc}).DialContext(ctx, "tcp", srv.addr)
-	} else {
-		nc, err = nd.DialContext(ctx, "tcp", srv.addr)
-	}
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", srv.addr)
 	if err != nil {
 		return nil, err
 	}
-	if s.wrapConn != nil {
-		nc = s.wrapConn(nc)
+	// The guard sits on the TCP connection, under TLS: go-ldap recognises
+	// LDAPS (TLSConnectionState) only on a *tls.Conn.
+	nc = s.guard(nc)
+	if srv.tls {
+		tc := tls.Client(nc, srv.tlsc)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		nc = tc
 	}
 	l = ldap.NewConn(nc, srv.tls)
 	l.Start()
@@ -214,4 +217,40 @@ func (s *Store) dialOne(ctx context.Context, srv server, bind bool) (l *ldap.Con
 		return nil, err
 	}
 	return l, nil
+}
+
+// guard wraps a freshly dialled TCP connection: first the test hook, then
+// sendGuard (outermost, so that it sees what go-ldap writes).
+func (s *Store) guard(nc net.Conn) net.Conn {
+	var raw syscall.RawConn
+	if sc, ok := nc.(syscall.Conn); ok {
+		raw, _ = sc.SyscallConn()
+	}
+	if s.wrapConn != nil {
+		nc = s.wrapConn(nc)
+	}
+	return sendGuard{Conn: nc, raw: raw}
+}
+
+// sendGuard refuses to write on a connection that the server has already
+// closed (its FIN or reset is waiting in the socket). go-ldap notices a
+// closed connection only once its reader goroutine has run; until then a
+// request would be written into the dead socket and fail with "unable to
+// read LDAP response packet: EOF", which cannot tell whether the server
+// got it. Refused here, it fails with "unable to send request", which
+// proves it never left: safe to retry, even for a write (see mayRetry).
+// A server that closed its side reads nothing more: LDAP servers do not
+// half-close.
+type sendGuard struct {
+	net.Conn
+	raw syscall.RawConn // the TCP socket; nil when unknown (no check)
+}
+
+var errPeerClosed = errors.New("the server had closed the connection")
+
+func (g sendGuard) Write(p []byte) (int, error) {
+	if g.raw != nil && peerClosed(g.raw) {
+		return 0, errPeerClosed
+	}
+	return g.Conn.Write(p)
 }

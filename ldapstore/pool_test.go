@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,26 +109,8 @@ func TestOutageAndRecovery(t *testing.T) {
 	}
 }
 
-// slapdPID returns the pid of srv's slapd, checked against its command line.
-func slapdPID(t *testing.T, srv *testldap.Server) int {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(srv.Dir, "slapd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if !strings.Contains(string(cmd), filepath.Join(srv.Dir, "slapd.conf")) {
-		t.Fatalf("pid %d is not this test's slapd", pid)
-	}
-	return pid
-}
-
 // A directory that accepts connections but does not answer (here: slapd
-// stopped with SIGSTOP) must not hang the bridge: requests end after
+// paused by testldap) must not hang the bridge: requests end after
 // RequestTimeout, or earlier when the caller's context ends.
 func TestHungDirectory(t *testing.T) {
 	srv := startServer(t)
@@ -141,18 +121,13 @@ func TestHungDirectory(t *testing.T) {
 	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pid := slapdPID(t, srv)
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+	// Pause returns only once every slapd thread is stopped: a bare SIGSTOP
+	// takes effect asynchronously, and a loaded machine let slapd answer
+	// the next search after it.
+	if err := srv.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
-	}
-	t.Cleanup(resume) // before testldap's Stop (cleanups run last-in first-out)
+	// No cleanup needed: testldap's Stop resumes a paused slapd first.
 
 	start := time.Now()
 	_, err := s.Search(ctx, everyone)
@@ -175,22 +150,37 @@ func TestHungDirectory(t *testing.T) {
 		t.Errorf("cancelled Add = %v, want context.Canceled, not unavailable", err)
 	}
 
-	resume()
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Search(ctx, everyone); err != nil {
-		t.Fatalf("Search after SIGCONT: %v", err)
+		t.Fatalf("Search after Resume: %v", err)
 	}
 }
 
-// flakyConn lets a test break a pooled connection the way a dropped TCP
-// connection looks to the client (writes fail) while the server is fine.
+// flakyConn lets a test break a pooled connection while the server is
+// fine: failWrite fails writes the way a dropped TCP connection does (the
+// request never leaves); cutAfterWrite lets the request through and then
+// cuts the connection, so its reply is lost after the server got it.
 type flakyConn struct {
 	net.Conn
-	broken *atomic.Bool
+	mode *atomic.Int32
 }
 
+const (
+	connOK int32 = iota
+	failWrite
+	cutAfterWrite
+)
+
 func (c flakyConn) Write(p []byte) (int, error) {
-	if c.broken.Load() {
+	switch c.mode.Load() {
+	case failWrite:
 		return 0, &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}
+	case cutAfterWrite:
+		n, err := c.Conn.Write(p)
+		c.Conn.Close()
+		return n, err
 	}
 	return c.Conn.Write(p)
 }
@@ -198,28 +188,33 @@ func (c flakyConn) Write(p []byte) (int, error) {
 func TestStalePooledConnection(t *testing.T) {
 	srv := startServer(t)
 	s, logs := openStore(t, srv, func(o *Options) { o.PoolSize = 1 })
-	var conns []*atomic.Bool
+	var conns []*atomic.Int32
 	var mu sync.Mutex
 	s.wrapConn = func(c net.Conn) net.Conn {
-		b := &atomic.Bool{}
+		m := &atomic.Int32{}
 		mu.Lock()
-		conns = append(conns, b)
+		conns = append(conns, m)
 		mu.Unlock()
-		return flakyConn{c, b}
+		return flakyConn{c, m}
 	}
 	ctx := t.Context()
-	breakAll := func() {
+	breakAll := func(mode int32) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, b := range conns {
-			b.Store(true)
+		for _, m := range conns {
+			m.Store(mode)
 		}
+	}
+	dialled := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(conns)
 	}
 
 	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	breakAll()
+	breakAll(failWrite)
 	// A read on the stale connection is retried once on a fresh one.
 	if _, err := s.Search(ctx, everyone); err != nil {
 		t.Fatalf("Search on a stale pooled connection: %v\n%s", err, logs)
@@ -228,24 +223,31 @@ func TestStalePooledConnection(t *testing.T) {
 		t.Errorf("retry not logged:\n%s", logs)
 	}
 
-	// A write is not retried: the caller sees the failure...
-	breakAll()
-	err := s.Add(ctx, ChildDN("uid", "w", srv.PeopleDN), person("w"))
-	if !IsUnavailable(err) {
-		t.Fatalf("Add on a stale connection = %v, want unavailable", err)
-	}
-	if srv.Entry(t, ChildDN("uid", "w", srv.PeopleDN)) != nil {
-		t.Error("the failed Add was applied")
-	}
-	// ...and the broken connection was dropped, so the next write works.
+	// A write that never left is retried too: nothing was applied.
+	breakAll(failWrite)
 	if err := s.Add(ctx, ChildDN("uid", "w", srv.PeopleDN), person("w")); err != nil {
-		t.Fatalf("Add after dropping the stale connection: %v", err)
+		t.Fatalf("Add on a stale connection: %v", err)
 	}
-	mu.Lock()
-	n := len(conns)
-	mu.Unlock()
-	if n != 3 {
-		t.Errorf("dialled %d connections, want 3 (initial, read retry, after failed write)", n)
+	if srv.Entry(t, ChildDN("uid", "w", srv.PeopleDN)) == nil {
+		t.Error("the retried Add is not in the directory")
+	}
+	if n := dialled(); n != 3 {
+		t.Errorf("dialled %d connections, want 3 (initial, read retry, write retry)", n)
+	}
+
+	// A write whose reply was lost is not: the server may have applied it.
+	breakAll(cutAfterWrite)
+	err := s.Add(ctx, ChildDN("uid", "v", srv.PeopleDN), person("v"))
+	if !IsUnavailable(err) {
+		t.Fatalf("Add whose reply was lost = %v, want unavailable", err)
+	}
+	t.Logf("Add whose reply was lost: %v; applied: %v", err, srv.Entry(t, ChildDN("uid", "v", srv.PeopleDN)) != nil)
+	if n := dialled(); n != 3 {
+		t.Errorf("dialled %d connections, want still 3: a write that may have been applied was retried", n)
+	}
+	// The cut connection was dropped, so the next write works.
+	if err := s.Add(ctx, ChildDN("uid", "x", srv.PeopleDN), person("x")); err != nil {
+		t.Fatalf("Add after dropping the cut connection: %v", err)
 	}
 }
 

@@ -75,12 +75,31 @@ type Change struct {
 	Values []string
 }
 
-// exec runs a write (or any non-retryable operation) on a pooled connection.
-// Writes are never retried: a write whose reply was lost may have been
-// applied.
-func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) (err error) {
+// exec runs a write (or any operation that must not run twice) on a
+// pooled connection; see mayRetry.
+func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+	return s.do(ctx, op, dn, true, fn)
+}
+
+// read runs a read; see mayRetry. fn must start from scratch each time it
+// is called.
+func (s *Store) read(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) error {
+	return s.do(ctx, op, dn, false, fn)
+}
+
+func (s *Store) do(ctx context.Context, op, dn string, write bool, fn func(*ldap.Conn) error) (err error) {
 	defer s.observe(op, time.Now(), &err)
 	c, err := s.pool.get(ctx, false)
+	if err != nil {
+		return wrapErr(op, dn, err)
+	}
+	err = c.run(ctx, fn)
+	s.pool.put(c, err)
+	if !mayRetry(ctx, c, err, write) {
+		return wrapErr(op, dn, err)
+	}
+	s.log.Debug("ldap: pooled connection failed, retrying on a fresh one", "op", op, "url", c.url, "err", err)
+	c, err = s.pool.get(ctx, true)
 	if err != nil {
 		return wrapErr(op, dn, err)
 	}
@@ -89,27 +108,29 @@ func (s *Store) exec(ctx context.Context, op, dn string, fn func(*ldap.Conn) err
 	return wrapErr(op, dn, err)
 }
 
-// read runs a read. If it fails as unavailable on a connection that had
-// been sitting in the pool (the server restarted, a firewall dropped it), it
-// is retried once on a freshly dialled connection. fn must start from
-// scratch each time it is called.
-func (s *Store) read(ctx context.Context, op, dn string, fn func(*ldap.Conn) error) (err error) {
-	defer s.observe(op, time.Now(), &err)
-	fresh := false
-	for {
-		c, err := s.pool.get(ctx, fresh)
-		if err != nil {
-			return wrapErr(op, dn, err)
-		}
-		err = c.run(ctx, fn)
-		s.pool.put(c, err)
-		if err != nil && c.reused && !fresh && ctx.Err() == nil && IsUnavailable(err) {
-			s.log.Debug("ldap: pooled connection failed, retrying on a fresh one", "op", op, "url", c.url, "err", err)
-			fresh = true
-			continue
-		}
-		return wrapErr(op, dn, err)
+// mayRetry is the store's one retry policy: whether an operation that
+// failed with err on c runs again, once, on a freshly dialled connection
+// (the dial tries the URLs in order, so a dead first server fails over).
+//   - A request that provably never reached the server (notSent) is
+//     retried, writes included: the server restarted or went away while
+//     the connection sat in the pool, and nothing was applied.
+//   - A read is also retried when it failed as unavailable on a connection
+//     that came out of the pool: reading twice is harmless.
+//   - A write that may have reached the server is never retried: its reply
+//     may have been lost after it was applied (a second add would answer
+//     entryAlreadyExists, a second member delete noSuchAttribute). The
+//     client sees the error and SCIM clients re-send.
+//
+// A failed dial is not dialled again at once: it already tried every URL.
+// Nothing is retried once ctx has ended.
+func mayRetry(ctx context.Context, c *conn, err error, write bool) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
 	}
+	if notSent(err) {
+		return true
+	}
+	return !write && c.reused && IsUnavailable(err)
 }
 
 // Ping checks that the directory answers: it gets a pooled connection

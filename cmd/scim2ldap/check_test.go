@@ -123,7 +123,16 @@ func TestCheck(t *testing.T) {
 			want: []string{"PASS ldap bind", "PASS ldap users.baseDN", "PASS ldap schema attributes", "PASS ldap users.idAttribute: entryUUID",
 				"PASS ldap write probe: created and deleted uid=scim2ldap-check-", "PASS scim GET /ServiceProviderConfig",
 				"PASS scim GET /Users?startIndex=1&count=2", "PASS scim auth", "all checks passed"},
-			never: []string{"FAIL", checkToken, dir.BindPassword + "\n"}},
+			never: []string{"FAIL", "WARN", checkToken, dir.BindPassword + "\n"}},
+		// Config warnings do not fail the check, but each is a WARN line
+		// that names the setting and the fix.
+		{name: "insecureSkipVerify", config: writeConfig(t, dir.LDAPSURL, listen, "ldap:\n  urls:", "ldap:\n  insecureSkipVerify: true\n  urls:"), wantCode: 0,
+			want: []string{"WARN config: ldap.insecureSkipVerify: true", "NOT verified", "set ldap.caFile", "PASS ldap tls", "all checks passed"}},
+		// 0.0.0.0 is not a loopback address to the config, so the warning
+		// fires, yet Linux delivers a connection to it on this machine.
+		{name: "plain LDAP with a password to another host", config: writeConfig(t, strings.Replace(dir.URL, "127.0.0.1", "0.0.0.0", 1), listen), wantCode: 0,
+			want:  []string{"WARN config: ldap.urls[0]: ldap://0.0.0.0:", "in clear text", "use ldaps:// or set ldap.startTLS: true", "PASS ldap bind", "all checks passed"},
+			never: []string{dir.BindPassword + "\n"}},
 		{name: "wrong bind password", config: writeConfig(t, dir.URL, listen, `"${SCIM2LDAP_BIND_PASSWORD:-admin}"`, "Wr0ng-Secret-99"), wantCode: 1,
 			want:  []string{"FAIL ldap bind", "rejected the credentials", "ldap.bindPassword", "SKIP ldap directory checks"},
 			never: []string{"Wr0ng-Secret-99"}},
