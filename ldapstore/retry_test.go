@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
 )
 
 // heldReader keeps go-ldap's reader from learning that the server closed
@@ -31,7 +32,7 @@ func (c heldReader) Read(p []byte) (int, error) {
 
 // openHeld opens a store whose connections hold back read errors until
 // the test ends, and fills its pool with connections to the first URL.
-func openHeld(t *testing.T, o Options) (*Store, *syncBuffer) {
+func openHeld(t *testing.T, o Options) (*Store, *testldap.LogBuffer) {
 	t.Helper()
 	o.PoolSize, o.RequestTimeout = 3, 2*time.Second
 	s, logs := openStoreOpts(t, o)
@@ -52,7 +53,7 @@ func openHeld(t *testing.T, o Options) (*Store, *syncBuffer) {
 	return s, logs
 }
 
-func wantLogged(t *testing.T, logs *syncBuffer, msgs ...string) {
+func wantLogged(t *testing.T, logs *testldap.LogBuffer, msgs ...string) {
 	t.Helper()
 	for _, m := range msgs {
 		if !strings.Contains(logs.String(), m) {
