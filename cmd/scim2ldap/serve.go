@@ -30,6 +30,7 @@ func serve(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	tuneGC(os.Getenv)
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintf(stderr, "config %s:\n%v\n", *path, err)

@@ -166,8 +166,10 @@ func benchName(i int) string { return fmt.Sprintf("bench%06d@example.com", i) }
 // is compared with is one write, and the password would be a second
 // (Password Modify) one.
 func (b *bridge) create(ctx context.Context, p params) (float64, error) {
-	b.ids = make([]string, p.ops)
-	return rate(ctx, p.ops, p.conc, func(_, i int) error {
+	if len(b.ids) != p.ops {
+		b.ids = make([]string, p.ops)
+	}
+	return rate(ctx, p.part(p.ops), p.conc, func(_, i int) error {
 		u := benchName(i)
 		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + u +
 			`","name":{"givenName":"Bench","familyName":"` + strconv.Itoa(i) + `"},"emails":[{"primary":true,"value":"` + u +
@@ -189,7 +191,7 @@ func (b *bridge) create(ctx context.Context, p params) (float64, error) {
 
 // lookup is Okta's "does this user exist" check.
 func (b *bridge) lookup(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.lookups, p.conc, func(_, i int) error {
+	return rate(ctx, p.part(p.lookups), p.conc, func(_, i int) error {
 		q := url.QueryEscape(`userName eq "` + userName(spread(i, p.n)) + `"`)
 		raw, err := b.want(ctx, http.StatusOK, "GET", "/Users?filter="+q, "")
 		if err == nil && !bytes.Contains(raw, []byte(`"totalResults":1`)) {
@@ -201,7 +203,7 @@ func (b *bridge) lookup(ctx context.Context, p params) (float64, error) {
 
 // patch is Entra's PATCH of two attributes.
 func (b *bridge) patch(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.ops, p.conc, func(_, i int) error {
+	return rate(ctx, p.part(p.ops), p.conc, func(_, i int) error {
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` +
 			`{"op":"Replace","path":"title","value":"Engineer ` + strconv.Itoa(i) + `"},` +
 			`{"op":"Replace","path":"phoneNumbers[type eq \"work\"].value","value":"+1 555 0100 ` + strconv.Itoa(i) + `"}]}`
@@ -211,7 +213,7 @@ func (b *bridge) patch(ctx context.Context, p params) (float64, error) {
 }
 
 func (b *bridge) delete(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.ops, p.conc, func(_, i int) error {
+	return rate(ctx, p.part(p.ops), p.conc, func(_, i int) error {
 		_, err := b.want(ctx, http.StatusNoContent, "DELETE", "/Users/"+b.ids[i], "")
 		return err
 	})

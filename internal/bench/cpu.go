@@ -44,12 +44,31 @@ func (m cpuMeter) sample() cpuSample {
 	return cpuSample{procCPU("self"), procCPU(m.bridge), procCPU(m.slapd)}
 }
 
+// since is the CPU used since before.
+func (m cpuMeter) since(before cpuSample) cpuSample {
+	now := m.sample()
+	for i := range now {
+		now[i] -= before[i]
+	}
+	return now
+}
+
+func (s *cpuSample) add(d cpuSample) {
+	for i := range s {
+		s[i] += d[i]
+	}
+}
+
 // perOp formats the CPU used since before, per operation, in ms.
 func (m cpuMeter) perOp(before cpuSample, ops int) string {
-	now := m.sample()
+	return m.since(before).perOp(ops)
+}
+
+// perOp formats CPU time per operation, in ms.
+func (s cpuSample) perOp(ops int) string {
 	var parts []string
 	for i, name := range []string{"client", "bridge", "slapd"} {
-		d := now[i] - before[i]
+		d := s[i]
 		if name == "bridge" && d == 0 {
 			continue
 		}

@@ -50,20 +50,20 @@ func writeUsers(path string, n int) error {
 
 // rate runs n operations on conc workers and returns operations per second.
 // The first error stops every worker.
-func rate(ctx context.Context, n, conc int, op func(worker, i int) error) (float64, error) {
+func rate(ctx context.Context, w window, conc int, op func(worker, i int) error) (float64, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range conc {
+	for worker := range conc {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
+				i := w.lo + int(next.Add(1)-1)
+				if i >= w.hi {
 					return
 				}
-				if err := op(w, i); err != nil {
+				if err := op(worker, i); err != nil {
 					cancel(fmt.Errorf("operation %d: %w", i, err))
 					return
 				}
@@ -74,7 +74,22 @@ func rate(ctx context.Context, n, conc int, op func(worker, i int) error) (float
 	if err := context.Cause(ctx); err != nil {
 		return 0, err
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	return float64(w.hi-w.lo) / time.Since(start).Seconds(), nil
+}
+
+// window is the range of operation numbers one run of a phase does.
+type window struct{ lo, hi int }
+
+// part is the window of n operations that p.half names: the whole, or its
+// first or second half.
+func (p params) part(n int) window {
+	switch p.half {
+	case 1:
+		return window{0, n / 2}
+	case 2:
+		return window{n / 2, n}
+	}
+	return window{0, n}
 }
 
 // rawClients is one bound go-ldap connection per worker.
@@ -121,7 +136,7 @@ func rawDN(i int) string {
 
 // add writes the entry the bridge writes for a create without password.
 func (rc *rawClients) add(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.ops, p.conc, func(w, i int) error {
+	return rate(ctx, p.part(p.ops), p.conc, func(w, i int) error {
 		u := fmt.Sprintf("raw%06d@example.com", i)
 		req := ldap.NewAddRequest(rawDN(i), nil)
 		req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "inetOrgPerson"})
@@ -138,7 +153,7 @@ func (rc *rawClients) add(ctx context.Context, p params) (float64, error) {
 
 // search looks users up by uid with the bridge's filter and attributes.
 func (rc *rawClients) search(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.lookups, p.conc, func(w, i int) error {
+	return rate(ctx, p.part(p.lookups), p.conc, func(w, i int) error {
 		f := "(&(objectClass=inetOrgPerson)(uid=" + ldap.EscapeFilter(userName(spread(i, p.n))) + "))"
 		res, err := rc.conns[w].Search(ldap.NewSearchRequest("ou=People,dc=example,dc=com", ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, f, userAttrs, nil))
 		if err == nil && len(res.Entries) != 1 {
@@ -153,7 +168,7 @@ func spread(i, n int) int { return int((uint64(i)*2654435761 + 12345) % uint64(n
 
 // modify replaces two attributes, as the bridge's PATCH does.
 func (rc *rawClients) modify(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.ops, p.conc, func(w, i int) error {
+	return rate(ctx, p.part(p.ops), p.conc, func(w, i int) error {
 		req := ldap.NewModifyRequest(rawDN(i), nil)
 		req.Replace("title", []string{"Engineer " + strconv.Itoa(i)})
 		req.Replace("telephoneNumber", []string{"+1 555 0100 " + strconv.Itoa(i)})
@@ -162,7 +177,7 @@ func (rc *rawClients) modify(ctx context.Context, p params) (float64, error) {
 }
 
 func (rc *rawClients) delete(ctx context.Context, p params) (float64, error) {
-	return rate(ctx, p.ops, p.conc, func(w, i int) error {
+	return rate(ctx, p.part(p.ops), p.conc, func(w, i int) error {
 		return rc.conns[w].Del(ldap.NewDelRequest(rawDN(i), nil))
 	})
 }
