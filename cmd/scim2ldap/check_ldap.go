@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
 // checkLDAP probes every URL (connect, TLS, bind), then checks the
 // configuration against the directory on the first URL that bound.
 func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bool) {
-	store, err := ldapstore.Open(ldapOptions(cfg, nil))
+	store, err := ldapstore.Open(connector.StoreOptions(cfg, nil))
 	if err != nil {
 		r.fail("ldap settings", err.Error(), "correct ldap.* in the configuration")
 		return

@@ -67,7 +67,7 @@ func startBridge(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := ldapstore.Open(ldapOptions(cfg, nil))
+	store, err := ldapstore.Open(connector.StoreOptions(cfg, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
-	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -78,14 +77,4 @@ func parseLevel(s string) slog.Level {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(s)))
 	return level
-}
-
-func ldapOptions(cfg *config.Config, log *slog.Logger) ldapstore.Options {
-	l := cfg.LDAP
-	return ldapstore.Options{
-		URLs: l.URLs, BindDN: l.BindDN, BindPassword: l.BindPassword,
-		StartTLS: l.StartTLS, CAFile: l.CAFile, ServerName: l.ServerName, InsecureSkipVerify: l.InsecureSkipVerify,
-		DialTimeout: l.DialTimeout, RequestTimeout: l.RequestTimeout, PoolSize: l.PoolSize,
-		Logger: log,
-	}
 }

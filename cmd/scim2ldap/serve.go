@@ -50,7 +50,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	level := &slog.LevelVar{}
 	log := newLogger(cfg.Log, stderr, level)
-	opts := ldapOptions(cfg, log)
+	opts := connector.StoreOptions(cfg, log)
 	opts.DryRun = *dryRun
 	store, err := ldapstore.Open(opts)
 	if err != nil {
