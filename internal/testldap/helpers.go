@@ -48,8 +48,8 @@ func dial(url string) (*ldap.Conn, error) {
 
 // ping is the readiness check: an anonymous rootDSE read proves slapd has
 // loaded its config and serves requests, not just that the port is open.
-func ping(url string) error {
-	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}))
+func ping(url string, opts ...ldap.DialOpt) error {
+	c, err := ldap.DialURL(url, append(opts, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}))...)
 	if err != nil {
 		return err
 	}

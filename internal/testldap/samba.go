@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,16 +127,7 @@ func pingTLS(url, caFile string) error {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}),
-		ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool}))
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetTimeout(time.Second)
-	_, err = c.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases,
-		0, 0, false, "(objectClass=*)", []string{"namingContexts"}, nil))
-	return err
+	return ping(url, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool}))
 }
 
 // waitPortsFree waits for a Samba stopped a moment ago to let go of its
