@@ -5,6 +5,19 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The 389 DS and Samba AD DC test beds need root (ns-slapd switches to the
+# user dirsrv; Samba binds 389/636), and a test bed that cannot start fails
+# the run. So a developer's run goes through sudo, with root's own Go caches
+# (HOME is root's under sudo) so that no root-owned file lands in theirs.
+if [ "$(id -u)" != 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "scripts/test.sh: the 389 DS and Samba AD test beds need root, and sudo is not installed; run this as root" >&2
+    exit 1
+  fi
+  echo "scripts/test.sh: the 389 DS and Samba AD test beds need root; running again under sudo" >&2
+  exec sudo env "PATH=$PATH" ${FUZZTIME:+"FUZZTIME=$FUZZTIME"} ${CI:+"CI=$CI"} bash "$0" "$@"
+fi
+
 step() { printf '\n== %s\n' "$*"; }
 
 step "deps"
