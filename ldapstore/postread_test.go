@@ -9,6 +9,7 @@ import (
 
 	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
 )
 
 // opCounter counts the operations a Store sends, through its observer.
@@ -215,4 +216,56 @@ func equalAttrs(a, b map[string][]string) bool {
 		}
 	}
 	return true
+}
+
+// Whether the Post-Read control is used follows each directory's root DSE,
+// and either way ModifyRead answers with what a search reads afterwards,
+// binary values (objectGUID) included.
+func TestModifyReadDirectories(t *testing.T) {
+	for _, tc := range []struct {
+		kind  testldap.Kind
+		entry func(dn string) (string, map[string][]string)
+		attrs []string
+		want  []string // operations sent by one ModifyRead
+	}{
+		{testldap.OpenLDAP, func(people string) (string, map[string][]string) {
+			return ChildDN("uid", "pr", people), person("pr")
+		}, []string{"uid", "description", "entryUUID", "modifyTimestamp"}, []string{"modify"}},
+		{testldap.DS389, func(people string) (string, map[string][]string) {
+			return ChildDN("uid", "pr", people), person("pr")
+		}, []string{"uid", "description", "nsUniqueId", "modifyTimestamp"}, []string{"modify"}},
+		{testldap.SambaAD, func(people string) (string, map[string][]string) {
+			return ChildDN("CN", "pr", people), map[string][]string{"objectClass": {"user"}, "sAMAccountName": {"pr"}}
+		}, []string{"sAMAccountName", "description", "objectGUID", "whenChanged"}, []string{"modify", "search"}},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			srv := testldap.Start(t, testldap.Options{Kind: tc.kind})
+			s, _ := openStore(t, srv)
+			ctx := t.Context()
+			ops := &opCounter{}
+			s.SetObserver(ops.observe)
+			dn, attrs := tc.entry(srv.PeopleDN)
+			if err := s.Add(ctx, dn, attrs); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ModifyRead(ctx, dn, []Change{{Op: ChangeReplace, Attr: "description", Values: []string{"warm"}}}, tc.attrs); err != nil {
+				t.Fatal(err)
+			}
+			ops.take()
+			e, err := s.ModifyRead(ctx, dn, []Change{{Op: ChangeReplace, Attr: "description", Values: []string{"two"}}}, tc.attrs)
+			if err != nil {
+				t.Fatalf("ModifyRead: %v", err)
+			}
+			if got := ops.take(); !slices.Equal(got, tc.want) {
+				t.Errorf("operations sent = %v, want %v", got, tc.want)
+			}
+			want, err := s.SearchOne(ctx, SearchRequest{BaseDN: dn, Scope: ScopeBase, Attributes: tc.attrs})
+			if err != nil || want == nil {
+				t.Fatalf("read: %v %v", want, err)
+			}
+			if !EqualDN(e.DN, want.DN) || !equalAttrs(e.Attrs, want.Attrs) || e.First("description") != "two" {
+				t.Errorf("ModifyRead entry\n%v %q\nsearch\n%v %q", e.DN, e.Attrs, want.DN, want.Attrs)
+			}
+		})
+	}
 }
