@@ -95,7 +95,7 @@ func (s *Store) readBack(ctx context.Context, dn string, attrs []string) (*Entry
 
 // postReadSupported reads the root DSE the first time it is asked and
 // remembers the answer for the Store's life. A root DSE the server refuses
-// to show counts as no; a read that failed otherwise (network) is not
+// to show counts as no; a read that failed otherwise (network, busy) is not
 // remembered: that write falls back to the read back, the next one asks
 // again.
 func (s *Store) postReadSupported(ctx context.Context) bool {
@@ -112,7 +112,7 @@ func (s *Store) postReadSupported(ctx context.Context) bool {
 	root, err := s.RootDSE(ctx)
 	if err != nil {
 		s.log.Debug("ldap: root DSE unreadable, writes read their entry back", "err", err)
-		if Code(err) != 0 {
+		if Code(err) != 0 && !IsUnavailable(err) {
 			s.postRead.Store(postReadNo)
 		}
 		return false
