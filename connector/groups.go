@@ -81,15 +81,15 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 		}
 	}
 	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
-	err = g.store.Add(ctx, dn, entry)
-	g.audit.write(ctx, "add", dn, keys(entry), err)
+	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(projection{}))
+	g.audit.write(ctx, "add", dn, keys(entry), writeErr(err))
 	if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
 		return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
 	}
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return g.read(ctx, dn, projection{})
+	return g.resource(ctx, e, projection{})
 }
 
 // nextGID gives a new posixGroup one more than the highest gidNumber in the
@@ -121,14 +121,6 @@ func (g *groups) Get(r *http.Request, id string) (scim.Resource, error) {
 	}
 	res, err := g.resource(ctx, e, proj)
 	return res, toSCIM(ctx, g.log, "get group", err)
-}
-
-func (g *groups) read(ctx context.Context, dn string, proj projection) (scim.Resource, error) {
-	e, err := g.readDN(ctx, dn, g.ldapAttributes(proj))
-	if err != nil {
-		return scim.Resource{}, err
-	}
-	return g.resource(ctx, e, proj)
 }
 
 func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
@@ -277,10 +269,26 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	if err := g.modifyMembers(ctx, dn, append(changes, memberChanges...)); err != nil || !readBack {
+	changes = append(changes, memberChanges...)
+	if !readBack {
+		return scim.Resource{}, g.modifyMembers(ctx, dn, changes)
+	}
+	fresh, err := g.modifyMembersRead(ctx, dn, changes, g.ldapAttributes(projection{}))
+	if err != nil {
 		return scim.Resource{}, err
 	}
-	return g.read(ctx, dn, projection{})
+	return g.resource(ctx, fresh, projection{})
+}
+
+// modifyMembersRead is modifyMembers answering with the group as it is
+// afterwards (see modifyRead).
+func (g *groups) modifyMembersRead(ctx context.Context, dn string, changes []ldapstore.Change, attrs []string) (*ldapstore.Entry, error) {
+	e, err := g.modifyRead(ctx, dn, changes, attrs)
+	if ldapstore.Code(err) == ldapstore.CodeObjectClassViolation && g.cfg.EmptyMember != "" {
+		changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeAdd, Attr: g.cfg.MemberAttribute, Values: []string{g.cfg.EmptyMember}})
+		e, err = g.modifyRead(ctx, dn, changes, attrs)
+	}
+	return e, err
 }
 
 // modifyMembers sends the modify; when it empties a groupOfNames (which the

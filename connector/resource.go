@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	stderrors "errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -139,6 +140,27 @@ func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Cha
 	}
 	err := d.store.Modify(ctx, dn, changes)
 	d.audit.write(ctx, "modify", dn, changeAttrs(changes), err)
+	return err
+}
+
+// modifyRead sends one modify (nothing when there are no changes), audits
+// it, and returns the entry as it is afterwards with attrs: from the
+// modify's answer where the directory supports Post-Read, else read back.
+func (d *dirType) modifyRead(ctx context.Context, dn string, changes []ldapstore.Change, attrs []string) (*ldapstore.Entry, error) {
+	e, err := d.store.ModifyRead(ctx, dn, changes, attrs)
+	if len(changes) > 0 {
+		d.audit.write(ctx, "modify", dn, changeAttrs(changes), writeErr(err))
+	}
+	return e, err
+}
+
+// writeErr is err unless it came from reading the entry back after a
+// write that succeeded, which the audit log must record as done.
+func writeErr(err error) error {
+	var le *ldapstore.Error
+	if stderrors.As(err, &le) && le.Op == "search" {
+		return nil
+	}
 	return err
 }
 

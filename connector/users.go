@@ -78,7 +78,18 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		}
 	}
 	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, u.cfg.CreateDN)
-	if err := u.store.Add(ctx, dn, entry); err != nil {
+	// The entry the add answers with (AddRead) is the final one unless a
+	// later step writes to it; then it is read after that step.
+	exop := hasPassword && u.cfg.Password.Method == config.PasswordExop
+	deactivate := !active && entry[u.cfg.Deactivation.Attribute] == nil
+	var e *ldapstore.Entry
+	var err error
+	if exop || deactivate {
+		err = u.store.Add(ctx, dn, entry)
+	} else {
+		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(projection{}))
+	}
+	if err = writeErr(err); err != nil {
 		u.audit.write(ctx, "add", dn, keys(entry), err)
 		if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
 			return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
@@ -95,23 +106,22 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// is deleted again, so a create is all or nothing. The password goes
 	// first: ppolicy lifts an account lock when the password changes, so
 	// a pending (inactive) user must be locked after it.
-	err := u.settleCreateRace(ctx, dn, userName)
-	if hasPassword && u.cfg.Password.Method == "exop" && err == nil {
+	err = u.settleCreateRace(ctx, dn, userName)
+	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	}
-	if !active && err == nil && entry[u.cfg.Deactivation.Attribute] == nil {
+	if deactivate && err == nil {
 		err = u.deactivateNew(ctx, dn)
+	}
+	if err == nil && e == nil {
+		e, err = u.readUser(ctx, dn)
 	}
 	if err != nil {
 		if derr := u.store.Delete(ctx, dn); derr != nil {
 			u.log.ErrorContext(ctx, "create rollback failed; remove the entry by hand", "dn", dn, "err", derr)
 		}
 		u.audit.write(ctx, "delete (rollback)", dn, nil, nil)
-		return scim.Resource{}, err
-	}
-	e, err := u.readUser(ctx, dn)
-	if err != nil {
 		return scim.Resource{}, err
 	}
 	return u.one(ctx, e, projection{})
@@ -265,10 +275,7 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			return scim.Resource{}, err
 		}
 	}
-	if err := u.modify(ctx, dn, changes); err != nil {
-		return scim.Resource{}, err
-	}
-	fresh, err := u.readUser(ctx, dn)
+	fresh, err := u.modifyRead(ctx, dn, changes, u.ldapAttributes(projection{}))
 	if err != nil {
 		return scim.Resource{}, err
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// DryRun sends no writes: they are logged and reported as done (see
 	// dryrun.go). Reads still go to the directory.
 	DryRun bool
+	// NoPostRead never sends the Post-Read control (RFC 4527), even when
+	// the directory advertises it: ModifyRead then reads the entry back
+	// with a search, as it does on directories without the control.
+	NoPostRead bool
 }
 
 // String keeps the password out of fmt output (%v, %+v) of Options.

@@ -30,6 +30,9 @@ type Store struct {
 	observer atomic.Pointer[Observer] // see observe.go
 	// noPermissive is set once the server refused Permissive Modify.
 	noPermissive atomic.Bool
+	// postRead is whether the directory advertises the Post-Read control
+	// (postread.go); read from the root DSE on first use.
+	postRead atomic.Int32
 }
 
 // Open validates opts and prepares the pool. It does not contact the
@@ -206,17 +209,30 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 	if len(changes) == 0 {
 		return nil
 	}
-	req := ldap.NewModifyRequest(dn, controls)
-	attrs := make([]string, 0, len(changes))
+	req, attrs, err := modifyRequest(op, dn, changes, controls)
+	if err != nil {
+		return err
+	}
+	if s.opts.DryRun {
+		return s.dryModify(ctx, dn, changes)
+	}
+	return s.exec(ctx, op, dn, tlsGuard(func(l *ldap.Conn) error { return l.Modify(req) }, attrs...))
+}
+
+// modifyRequest validates changes and builds the request; attrs are the
+// names it writes, for tlsGuard.
+func modifyRequest(op, dn string, changes []Change, controls []ldap.Control) (req *ldap.ModifyRequest, attrs []string, err error) {
+	req = ldap.NewModifyRequest(dn, controls)
+	attrs = make([]string, 0, len(changes))
 	for _, c := range changes {
 		attrs = append(attrs, c.Attr)
 		if err := ValidateAttributeName(c.Attr); err != nil {
-			return wrapErr(op, dn, err)
+			return nil, nil, wrapErr(op, dn, err)
 		}
 		switch c.Op {
 		case ChangeAdd:
 			if len(c.Values) == 0 {
-				return wrapErr(op, dn, fmt.Errorf("add to %s without values", c.Attr))
+				return nil, nil, wrapErr(op, dn, fmt.Errorf("add to %s without values", c.Attr))
 			}
 			req.Add(c.Attr, c.Values)
 		case ChangeDelete:
@@ -224,13 +240,10 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 		case ChangeReplace:
 			req.Replace(c.Attr, c.Values)
 		default:
-			return wrapErr(op, dn, fmt.Errorf("unknown change op %d on %s", c.Op, c.Attr))
+			return nil, nil, wrapErr(op, dn, fmt.Errorf("unknown change op %d on %s", c.Op, c.Attr))
 		}
 	}
-	if s.opts.DryRun {
-		return s.dryModify(ctx, dn, changes)
-	}
-	return s.exec(ctx, op, dn, tlsGuard(func(l *ldap.Conn) error { return l.Modify(req) }, attrs...))
+	return req, attrs, nil
 }
 
 // Rename changes the RDN of dn to rdnAttr=rdnValue (escaped here) under the
