@@ -235,8 +235,8 @@ func (s *Store) openCursor(ctx context.Context, req *ldap.SearchRequest, key str
 			return cu, nil
 		}
 		s.pool.put(c, err)
-		if c.reused && !fresh && ctx.Err() == nil && IsUnavailable(err) {
-			fresh = true // a stale pooled connection: once more on a new one
+		if !fresh && mayRetry(ctx, c, err, false) {
+			fresh = true // once, on a new connection, as Store.do retries
 			continue
 		}
 		return nil, err
