@@ -210,13 +210,6 @@ func (cc *cursorCache) drop(cu *cursor) {
 	cu.close()
 }
 
-// unreserve gives back a reservation that did not become a cursor.
-func (cc *cursorCache) unreserve() {
-	cc.mu.Lock()
-	cc.live--
-	cc.mu.Unlock()
-}
-
 func (cc *cursorCache) expire(cu *cursor) {
 	cc.mu.Lock()
 	for i, x := range cc.idle {
