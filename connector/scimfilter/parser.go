@@ -134,50 +134,33 @@ func (p *parser) close(closer byte, openPos int) error {
 // recursion, so that callers walking it recursively are safe too.
 
 // parseOr parses and-expressions joined by "or" (lowest precedence).
-func (p *parser) parseOr() (Expr, int, error) {
-	left, lh, err := p.parseAnd()
-	if err != nil {
-		return nil, 0, err
-	}
-	for {
-		p.skipSpace()
-		opPos := p.pos
-		if !p.isKeyword("or") {
-			return left, lh, nil
-		}
-		p.pos += len("or")
-		right, rh, err := p.parseAnd()
-		if err != nil {
-			return nil, 0, err
-		}
-		if lh = 1 + max(lh, rh); p.depth+lh > p.maxDepth {
-			return nil, 0, p.tooDeep(opPos)
-		}
-		left = Logical{Op: OpOr, Left: left, Right: right}
-	}
-}
+func (p *parser) parseOr() (Expr, int, error) { return p.parseJoined(OpOr, p.parseAnd) }
 
 // parseAnd parses unary expressions joined by "and".
-func (p *parser) parseAnd() (Expr, int, error) {
-	left, lh, err := p.parseUnary()
+func (p *parser) parseAnd() (Expr, int, error) { return p.parseJoined(OpAnd, p.parseUnary) }
+
+// parseJoined parses operands of next joined by the keyword op, nesting the
+// chain to the left.
+func (p *parser) parseJoined(op Op, next func() (Expr, int, error)) (Expr, int, error) {
+	left, lh, err := next()
 	if err != nil {
 		return nil, 0, err
 	}
 	for {
 		p.skipSpace()
 		opPos := p.pos
-		if !p.isKeyword("and") {
+		if !p.isKeyword(string(op)) {
 			return left, lh, nil
 		}
-		p.pos += len("and")
-		right, rh, err := p.parseUnary()
+		p.pos += len(op)
+		right, rh, err := next()
 		if err != nil {
 			return nil, 0, err
 		}
 		if lh = 1 + max(lh, rh); p.depth+lh > p.maxDepth {
 			return nil, 0, p.tooDeep(opPos)
 		}
-		left = Logical{Op: OpAnd, Left: left, Right: right}
+		left = Logical{Op: op, Left: left, Right: right}
 	}
 }
 
