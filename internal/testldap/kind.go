@@ -192,8 +192,8 @@ func (s *Server) runChild(cmd *exec.Cmd, logPath string, timeout time.Duration, 
 		}
 		select {
 		case <-done:
-			return fmt.Errorf("testldap: %s exited (%v); %s:\n%s", filepath.Base(cmd.Path), cmd.ProcessState, logPath, logTail(logPath))
-		case <-time.After(100 * time.Millisecond):
+			return fmt.Errorf("testldap: %s %w (%v); %s:\n%s", filepath.Base(cmd.Path), errExited, cmd.ProcessState, logPath, logTail(logPath))
+		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(start) > timeout {
 			_ = s.Kill()
@@ -201,5 +201,9 @@ func (s *Server) runChild(cmd *exec.Cmd, logPath string, timeout time.Duration, 
 		}
 	}
 }
+
+// errExited marks a server that exited before it was ready (slapd then
+// checks whether it lost a race for its port).
+var errExited = errors.New("exited")
 
 var errNoLock = errors.New("testldap: file locks need a Unix system")

@@ -273,55 +273,26 @@ func (s *Server) pickPorts() error {
 // launch runs slapd in the foreground (-d) as our child rather than as a
 // daemon, so that its lifetime is tied to ours and Stop knows whom to kill.
 func (s *Server) launch() error {
-	logPath := filepath.Join(s.Dir, "slapd.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("testldap: %w", err)
-	}
-	fmt.Fprintf(logf, "--- testldap %s: slapd on %s %s\n", time.Now().Format(time.RFC3339), s.URL, s.LDAPSURL)
 	listen := s.URL + "/"
 	if s.LDAPSURL != "" {
 		listen += " " + s.LDAPSURL + "/"
 	}
 	cmd := exec.Command(slapdPath, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", listen, "-d", s.opts.Debug)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	err = cmd.Start()
-	logf.Close() // the child has its own copy
-	if err != nil {
-		return fmt.Errorf("testldap: start %s: %w", slapdPath, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-
 	// Ready means our pid is in slapd.pid (written after the listeners are
 	// bound and the config is loaded) and the rootDSE answers: the answer
 	// alone could come from another instance that took our port in a race.
 	pidFile := filepath.Join(s.Dir, "slapd.pid")
-	start := time.Now()
-	for {
-		if readPid(pidFile) == cmd.Process.Pid && ping(s.URL) == nil {
-			return nil
-		}
-		select {
-		case <-done:
-			why := fmt.Sprintf("testldap: slapd exited (%v)", cmd.ProcessState)
-			for _, p := range []int{s.Port, s.LDAPSPort} {
-				if p > 0 && busy(p) {
-					return fmt.Errorf("%s: 127.0.0.1:%d: %w", why, p, errPortInUse)
-				}
+	err := s.runChild(cmd, filepath.Join(s.Dir, "slapd.log"), 10*time.Second, func() bool {
+		return readPid(pidFile) == cmd.Process.Pid && ping(s.URL) == nil
+	})
+	if errors.Is(err, errExited) {
+		for _, p := range []int{s.Port, s.LDAPSPort} {
+			if p > 0 && busy(p) {
+				return fmt.Errorf("testldap: slapd exited (%v): 127.0.0.1:%d: %w", cmd.ProcessState, p, errPortInUse)
 			}
-			return fmt.Errorf("%s; slapd.log:\n%s", why, logTail(logPath))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Since(start) > 10*time.Second {
-			_ = s.Kill()
-			return fmt.Errorf("testldap: slapd not answering on %s after 10s; slapd.log:\n%s", s.URL, logTail(logPath))
 		}
 	}
+	return err
 }
 
 // busy reports whether someone else holds a loopback port.
