@@ -36,10 +36,6 @@ const (
 
 var ds389Programs = []string{"/usr/sbin/dscreate", "/usr/sbin/ns-slapd", "/usr/share/dirsrv/inf/defaults.inf"}
 
-// rootFile records, in a template, the absolute path it was built at: the
-// config holds that path and a copy replaces it with its own.
-const rootFile = "template.root"
-
 func startDS389(opts Options) (*Server, error) {
 	if err := needRoot(DS389, "ns-slapd runs as the user dirsrv"); err != nil {
 		return nil, err
@@ -62,29 +58,14 @@ func startDS389(opts Options) (*Server, error) {
 		Dir: dir, tempDir: true, opts: opts, ServerName: "localhost",
 		CAFile: filepath.Join(dir, "etc/dirsrv/slapd-"+ds389Instance, "ca.crt"),
 	}
-	s.relaunch = s.launchDS389
-	if err = copyTree(tpl, dir); err == nil {
-		err = s.pickPorts()
-	}
-	if err == nil {
-		err = s.configureCopy(tpl)
-	}
-	if err == nil {
-		err = s.launchDS389()
-	}
-	if err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	return s, nil
+	return s.fromTemplate(tpl, s.configureDS389Copy, s.launchDS389)
 }
 
-// configureCopy rewrites the copy's dse.ldif: template paths become ours,
-// the ports become the picked ones.
-func (s *Server) configureCopy(tpl string) error {
-	old, err := os.ReadFile(filepath.Join(tpl, rootFile))
-	if err != nil {
-		return fmt.Errorf("testldap: 389-ds template %s: %w (remove it to rebuild)", tpl, err)
+// configureDS389Copy picks the copy's ports and rewrites its dse.ldif: the
+// template's paths (builtAt) become ours, its ports the picked ones.
+func (s *Server) configureDS389Copy(builtAt string) error {
+	if err := s.pickPorts(); err != nil {
+		return err
 	}
 	dse := filepath.Join(s.Dir, "etc/dirsrv/slapd-"+ds389Instance, "dse.ldif")
 	b, err := os.ReadFile(dse)
@@ -94,7 +75,7 @@ func (s *Server) configureCopy(tpl string) error {
 	// LDIF folds long lines; the paths only match once unfolded, and
 	// ns-slapd reads long lines just as well.
 	text := strings.ReplaceAll(string(b), "\n ", "")
-	text = strings.ReplaceAll(text, strings.TrimSpace(string(old)), s.Dir)
+	text = strings.ReplaceAll(text, builtAt, s.Dir)
 	text = rePort.ReplaceAllString(text, "nsslapd-port: "+strconv.Itoa(s.Port))
 	text = reSecurePort.ReplaceAllString(text, "nsslapd-securePort: "+strconv.Itoa(s.LDAPSPort))
 	// os.WriteFile keeps the owner (dirsrv) of the existing file.
@@ -105,7 +86,7 @@ func (s *Server) configureCopy(tpl string) error {
 	for _, f := range []string{"etc/dirsrv/slapd-" + ds389Instance + "/pkcs11.txt"} {
 		p := filepath.Join(s.Dir, f)
 		if b, err := os.ReadFile(p); err == nil {
-			_ = os.WriteFile(p, bytes.ReplaceAll(b, bytes.TrimSpace(old), []byte(s.Dir)), 0o600)
+			_ = os.WriteFile(p, bytes.ReplaceAll(b, []byte(builtAt), []byte(s.Dir)), 0o600)
 		}
 	}
 	return nil
@@ -243,7 +224,7 @@ sample_entries = no
 	for _, f := range []string{"access", "errors", "audit", "security"} {
 		_ = os.Truncate(filepath.Join(dir, "var/log/dirsrv/slapd-"+ds389Instance, f), 0)
 	}
-	return os.WriteFile(filepath.Join(dir, rootFile), []byte(dir), 0o644)
+	return nil
 }
 
 // writeDS389Defaults writes the prefix tree's defaults.inf: Debian's, with

@@ -136,6 +136,9 @@ func cached(name string, versionCmd []string, build func(dir string) error) (str
 	if err := build(stage); err != nil {
 		return "", fmt.Errorf("%w (staging dir kept: %s)", err, stage)
 	}
+	if err := os.WriteFile(filepath.Join(stage, rootFile), []byte(stage), 0o644); err != nil {
+		return "", err
+	}
 	if err := os.WriteFile(filepath.Join(stage, ".complete"), nil, 0o644); err != nil {
 		return "", err
 	}
@@ -153,6 +156,35 @@ func cached(name string, versionCmd []string, build func(dir string) error) (str
 		}
 	}
 	return dir, nil
+}
+
+// rootFile records, in a template, the absolute path it was built at: its
+// configuration holds that path and a copy replaces it with its own.
+const rootFile = "template.root"
+
+// fromTemplate makes s a copy of the template tpl and launches it.
+// configure gets the path the template was built at, to point the copy's
+// configuration at s.Dir instead; launch starts the server, and is what
+// Restart runs again. On failure s is stopped and its dir removed.
+func (s *Server) fromTemplate(tpl string, configure func(builtAt string) error, launch func() error) (*Server, error) {
+	s.relaunch = launch
+	err := copyTree(tpl, s.Dir)
+	if err == nil {
+		var old []byte
+		if old, err = os.ReadFile(filepath.Join(tpl, rootFile)); err != nil {
+			err = fmt.Errorf("testldap: %s template %s: %w (remove it to rebuild)", s.Kind, tpl, err)
+		} else {
+			err = configure(strings.TrimSpace(string(old)))
+		}
+	}
+	if err == nil {
+		err = launch()
+	}
+	if err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
+	return s, nil
 }
 
 // copyTree copies a template into an instance dir with cp -a, which keeps

@@ -76,28 +76,14 @@ func startSamba(opts Options) (*Server, error) {
 		PeopleDN: "OU=People," + sambaBase, GroupsDN: "OU=Groups," + sambaBase,
 		CAFile: filepath.Join(dir, "tls.crt"), Dir: dir, tempDir: true, opts: opts, release: unlock,
 	}
-	s.relaunch = s.launchSamba
-	if err = copyTree(tpl, dir); err == nil {
-		err = s.configureSamba(tpl)
-	}
-	if err == nil {
-		err = s.launchSamba()
-	}
-	if err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	return s, nil
+	return s.fromTemplate(tpl, s.configureSamba, s.launchSamba)
 }
 
-// configureSamba gives the copy its own paths and certificate. Samba's own
-// certificate names only its host in the CN, which Go rejects; ours has
-// SANs for 127.0.0.1 and localhost.
-func (s *Server) configureSamba(tpl string) error {
-	old, err := os.ReadFile(filepath.Join(tpl, rootFile))
-	if err != nil {
-		return fmt.Errorf("testldap: Samba template %s: %w (remove it to rebuild)", tpl, err)
-	}
+// configureSamba gives the copy its own paths (the template's, builtAt,
+// become ours) and certificate. Samba's own certificate names only its
+// host in the CN, which Go rejects; ours has SANs for 127.0.0.1 and
+// localhost.
+func (s *Server) configureSamba(builtAt string) error {
 	if err := ensureCert(s.Dir); err != nil {
 		return fmt.Errorf("testldap: TLS certificate: %w", err)
 	}
@@ -106,7 +92,7 @@ func (s *Server) configureSamba(tpl string) error {
 	if err != nil {
 		return fmt.Errorf("testldap: %w", err)
 	}
-	text := strings.ReplaceAll(string(b), strings.TrimSpace(string(old)), s.Dir)
+	text := strings.ReplaceAll(string(b), builtAt, s.Dir)
 	return os.WriteFile(conf, []byte(text), 0o644)
 }
 
@@ -218,8 +204,5 @@ func buildSamba(dir string) error {
 	if text == string(b) {
 		return fmt.Errorf("testldap: no [global] in %s", conf)
 	}
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, rootFile), []byte(dir), 0o644)
+	return os.WriteFile(conf, []byte(text), 0o644)
 }
