@@ -132,30 +132,38 @@ func (w *capture) Write(b []byte) (int, error) { return w.body.Write(b) }
 func fixResponses(basePath string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			orig := c.Response().Writer
-			cw := &capture{ResponseWriter: orig, status: http.StatusOK}
-			c.Response().Writer = cw
-			err := next(c)
-			c.Response().Writer = orig
-			if err != nil {
-				return err
-			}
-			body := cw.body.Bytes()
-			base := absoluteBase(c.Request(), basePath)
-			if fixed, location, ok := fixBody(body, base); ok {
-				body = fixed
-				if cw.status == http.StatusCreated && location != "" {
-					orig.Header().Set("Location", location)
+			return rewriteAnswer(c, next, func(h http.Header, status int, body []byte) []byte {
+				fixed, location, ok := fixBody(body, absoluteBase(c.Request(), basePath))
+				if !ok {
+					return body
 				}
-			}
-			if len(body) > 0 {
-				orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
-			}
-			orig.WriteHeader(cw.status)
-			_, werr := orig.Write(body)
-			return werr
+				if status == http.StatusCreated && location != "" {
+					h.Set("Location", location)
+				}
+				return fixed
+			})
 		}
 	}
+}
+
+// rewriteAnswer runs next with its answer buffered and sends what rewrite
+// makes of it instead; rewrite may also set headers.
+func rewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.Header, status int, body []byte) []byte) error {
+	orig := c.Response().Writer
+	cw := &capture{ResponseWriter: orig, status: http.StatusOK}
+	c.Response().Writer = cw
+	err := next(c)
+	c.Response().Writer = orig
+	if err != nil {
+		return err
+	}
+	body := rewrite(orig.Header(), cw.status, cw.body.Bytes())
+	if len(body) > 0 {
+		orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	orig.WriteHeader(cw.status)
+	_, werr := orig.Write(body)
+	return werr
 }
 
 func absoluteBase(r *http.Request, basePath string) string {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -46,21 +45,9 @@ func (s *Server) v1Answer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		c.SetRequest(r.WithContext(context.WithValue(r.Context(), v1CtxKey{}, true)))
-		orig := c.Response().Writer
-		cw := &capture{ResponseWriter: orig, status: http.StatusOK}
-		c.Response().Writer = cw
-		err := next(c)
-		c.Response().Writer = orig
-		if err != nil {
-			return err
-		}
-		body := convertAnswer11(cw.body.Bytes(), cw.status)
-		if len(body) > 0 {
-			orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		}
-		orig.WriteHeader(cw.status)
-		_, werr := orig.Write(body)
-		return werr
+		return rewriteAnswer(c, next, func(_ http.Header, status int, body []byte) []byte {
+			return convertAnswer11(body, status)
+		})
 	}
 }
 
@@ -199,15 +186,6 @@ func hasURN(m map[string]interface{}, urn string) bool {
 		}
 	}
 	return false
-}
-
-// writeError11 answers in the SCIM 1.1 error shape directly.
-func writeError11(c echo.Context, status int, detail string) error {
-	raw, _ := json.Marshal(map[string]interface{}{
-		"schemas": []string{urnCore11},
-		"Errors":  []map[string]interface{}{{"description": detail, "code": status}},
-	})
-	return c.Blob(status, scimContentType, raw)
 }
 
 // serviceProviderConfig11 is the 1.1 shape the agent's "Test Connector
