@@ -106,8 +106,9 @@ func (s *Store) dryLog(ctx context.Context, op, dn string, attrs []string, extra
 	s.log.InfoContext(ctx, "dry-run: not sent", args...)
 }
 
-func (s *Store) dryAdd(ctx context.Context, dn string, attrs map[string][]string) error {
-	s.dryLog(ctx, "add", dn, mapKeys(attrs))
+// dryAdd pretends Add; names are attrs' keys, as Add sorted them.
+func (s *Store) dryAdd(ctx context.Context, dn string, names []string, attrs map[string][]string) error {
+	s.dryLog(ctx, "add", dn, names)
 	sc := scopeOf(ctx)
 	if sc == nil {
 		return nil
@@ -328,14 +329,6 @@ func dryMatch(f Filter, e *Entry) (match, known bool) {
 
 func containsFold(vs []string, v string) bool {
 	return slices.ContainsFunc(vs, func(x string) bool { return strings.EqualFold(x, v) })
-}
-
-func mapKeys(m map[string][]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func generalizedNow() string { return time.Now().UTC().Format("20060102150405Z") }

@@ -5,8 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -188,7 +189,7 @@ func (p *Probe) Add(ctx context.Context, dn string, attrs map[string][]string) e
 		return ErrProbeOrder
 	}
 	req := ldap.NewAddRequest(dn, nil)
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		req.Attribute(name, attrs[name])
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.st.opts.RequestTimeout)
@@ -240,10 +241,4 @@ func timeoutErr(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("%s: no answer in time: %w", what, err)
 	}
 	return fmt.Errorf("%s: no answer in time: %w (%w)", what, context.DeadlineExceeded, err)
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := mapKeys(m)
-	sort.Strings(keys)
-	return keys
 }

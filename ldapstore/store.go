@@ -185,7 +185,7 @@ func (s *Store) Add(ctx context.Context, dn string, attrs map[string][]string) e
 	}
 	sort.Strings(names)
 	if s.opts.DryRun {
-		return s.dryAdd(ctx, dn, attrs)
+		return s.dryAdd(ctx, dn, names, attrs)
 	}
 	req := ldap.NewAddRequest(dn, nil)
 	for _, name := range names {
