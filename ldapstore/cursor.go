@@ -48,12 +48,12 @@ func (cu *cursor) fetch(ctx context.Context, s *Store) (err error) {
 			return err
 		}
 		cu.buf = append(cu.buf, res.Entries...)
-		next, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-		if next == nil || len(next.Cookie) == 0 {
+		cookie := nextCookie(res)
+		if len(cookie) == 0 {
 			cu.done = true
 			return nil
 		}
-		cu.paging.SetCookie(next.Cookie)
+		cu.paging.SetCookie(cookie)
 		return nil
 	})
 	return wrapErr("search", cu.req.BaseDN, err)

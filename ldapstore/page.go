@@ -263,13 +263,11 @@ func (s *Store) adopt(ctx context.Context, cu *cursor) int {
 	return total
 }
 
-// abandonCursor ends a paged search nobody will continue: RFC 2696 asks for
-// page size 0 with the last cookie; closing the connection does the same
-// for servers that ignore that.
+// abandonCursor ends a paged search nobody will continue (abandon);
+// closing the connection does the same for servers that ignore that.
 func abandonCursor(cu *cursor) {
 	if cu.c != nil {
-		cu.paging.PagingSize = 0
-		_, _ = cu.c.l.Search(cu.req)
+		_ = abandon(cu.c.l, cu.req, cu.paging, cu.paging.Cookie)
 	}
 	cu.close()
 }

@@ -130,27 +130,36 @@ func scan(l *ldap.Conn, req *ldap.SearchRequest, size uint32, visit func(*ldap.E
 		if err != nil {
 			return err
 		}
+		cookie := nextCookie(res)
 		for _, e := range res.Entries {
 			if !visit(e) {
-				return abandon(l, req, res, paging)
+				return abandon(l, req, paging, cookie)
 			}
 		}
-		next, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-		if next == nil || len(next.Cookie) == 0 {
+		if len(cookie) == 0 {
 			return nil
 		}
-		paging.SetCookie(next.Cookie)
+		paging.SetCookie(cookie)
 	}
 }
 
+// nextCookie is the paged-results cookie a page came with; empty after the
+// last page.
+func nextCookie(res *ldap.SearchResult) []byte {
+	if next, ok := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
+		return next.Cookie
+	}
+	return nil
+}
+
 // abandon tells the server to drop the state of a paged search we stop
-// early (RFC 2696: page size 0 with the last cookie).
-func abandon(l *ldap.Conn, req *ldap.SearchRequest, res *ldap.SearchResult, paging *ldap.ControlPaging) error {
-	next, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-	if next == nil || len(next.Cookie) == 0 {
+// early (RFC 2696: page size 0 with the last cookie); with no cookie there
+// is no state.
+func abandon(l *ldap.Conn, req *ldap.SearchRequest, paging *ldap.ControlPaging, cookie []byte) error {
+	if len(cookie) == 0 {
 		return nil
 	}
-	paging.SetCookie(next.Cookie)
+	paging.SetCookie(cookie)
 	paging.PagingSize = 0
 	_, err := l.Search(req)
 	return err
