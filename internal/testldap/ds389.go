@@ -276,7 +276,7 @@ func configureDS389(s *Server) error {
 	}
 	for dn, attrs := range mods {
 		req := ldap.NewModifyRequest(dn, nil)
-		for _, k := range sortedKeys(toMulti(attrs)) {
+		for _, k := range sortedKeys(attrs) {
 			req.Replace(k, []string{attrs[k]})
 		}
 		if err := c.Modify(req); err != nil {
@@ -284,20 +284,10 @@ func configureDS389(s *Server) error {
 		}
 	}
 	for _, ou := range []string{"People", "Groups"} {
-		req := ldap.NewAddRequest("ou="+ou+","+baseDN, nil)
-		req.Attribute("objectClass", []string{"top", "organizationalUnit"})
-		req.Attribute("ou", []string{ou})
+		req := addRequest("ou="+ou+","+baseDN, map[string][]string{"objectClass": {"top", "organizationalUnit"}, "ou": {ou}})
 		if err := c.Add(req); err != nil {
 			return fmt.Errorf("testldap: 389-ds add ou=%s: %w", ou, err)
 		}
 	}
 	return nil
-}
-
-func toMulti(m map[string]string) map[string][]string {
-	out := make(map[string][]string, len(m))
-	for k, v := range m {
-		out[k] = []string{v}
-	}
-	return out
 }

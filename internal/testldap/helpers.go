@@ -1,8 +1,9 @@
 package testldap
 
 import (
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,11 +145,7 @@ func (s *Server) MustAdd(tb testing.TB, dn string, attrs map[string][]string) {
 	tb.Helper()
 	c := s.admin(tb)
 	defer c.Close()
-	req := ldap.NewAddRequest(dn, nil)
-	for _, k := range sortedKeys(attrs) {
-		req.Attribute(k, attrs[k])
-	}
-	if err := c.Add(req); err != nil {
+	if err := c.Add(addRequest(dn, attrs)); err != nil {
 		tb.Fatalf("testldap: add %s: %v", dn, err)
 	}
 }
@@ -162,11 +159,7 @@ func (s *Server) MustAddMany(tb testing.TB, n int, entry func(i int) (dn string,
 	defer c.Close()
 	for i := range n {
 		dn, attrs := entry(i)
-		req := ldap.NewAddRequest(dn, nil)
-		for _, k := range sortedKeys(attrs) {
-			req.Attribute(k, attrs[k])
-		}
-		if err := c.Add(req); err != nil {
+		if err := c.Add(addRequest(dn, attrs)); err != nil {
 			tb.Fatalf("testldap: add %s: %v", dn, err)
 		}
 	}
@@ -187,14 +180,17 @@ func (s *Server) MustModify(tb testing.TB, dn string, replace map[string][]strin
 	}
 }
 
-// sortedKeys keeps requests deterministic, so failures reproduce.
-func sortedKeys(m map[string][]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
+func addRequest(dn string, attrs map[string][]string) *ldap.AddRequest {
+	req := ldap.NewAddRequest(dn, nil)
+	for _, k := range sortedKeys(attrs) {
+		req.Attribute(k, attrs[k])
 	}
-	sort.Strings(ks)
-	return ks
+	return req
+}
+
+// sortedKeys keeps requests deterministic, so failures reproduce.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // SetPassword sets a user's password as admin or fails the test, the way
