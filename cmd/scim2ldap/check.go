@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -68,7 +69,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx := context.Background()
 	checkLDAP(ctx, r, cfg, *writeProbe)
-	checkSCIM(ctx, r, cfg, scimTarget{url: *url, token: firstNonEmpty(*token, envToken()), timeout: *timeout})
+	checkSCIM(ctx, r, cfg, scimTarget{url: *url, token: cmp.Or(*token, envToken()), timeout: *timeout})
 	return r.exit()
 }
 
@@ -98,15 +99,6 @@ func (r *report) exit() int {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // isRefused: nothing listens at the address. Windows reports WSAECONNREFUSED,
