@@ -53,6 +53,15 @@ var ldapToSCIM = map[int]errors.ScimError{
 	ldapstore.CodeAdminLimitExceeded: scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
 }
 
+// nameConflict is err, except that an entry already existing under the
+// new name becomes the 409 that names it (kind is "User" or "Group").
+func nameConflict(err error, kind, name string) error {
+	if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+		return conflict(fmt.Sprintf("%s %q already exists.", kind, name))
+	}
+	return err
+}
+
 // toSCIM converts any handler error into a bare ScimError and logs what the
 // client is not told.
 func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {

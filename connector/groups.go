@@ -83,11 +83,8 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
 	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(projection{}))
 	g.audit.write(ctx, "add", dn, keys(entry), writeErr(err))
-	if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
-		return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
-	}
 	if err != nil {
-		return scim.Resource{}, err
+		return scim.Resource{}, nameConflict(err, g.kind, name)
 	}
 	return g.resource(ctx, e, projection{})
 }
@@ -241,27 +238,9 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 	}
 	var changes []ldapstore.Change
 	if current := e.First(g.cfg.DisplayNameAttribute); name != current {
-		if !strings.EqualFold(name, current) {
-			taken, err := g.nameTaken(ctx, g.cfg.DisplayNameAttribute, name)
-			if err != nil {
-				return scim.Resource{}, err
-			}
-			if taken {
-				return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
-			}
-		}
-		if strings.EqualFold(g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute) {
-			newDN, err := g.store.Rename(ctx, dn, g.cfg.RDNAttribute, name)
-			g.audit.write(ctx, "rename", dn, []string{g.cfg.RDNAttribute}, err)
-			if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
-				return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
-			}
-			if err != nil {
-				return scim.Resource{}, err
-			}
-			dn = newDN
-		} else {
-			changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: g.cfg.DisplayNameAttribute, Values: []string{name}})
+		var err error
+		if dn, changes, err = g.rename(ctx, dn, current, name, g.cfg.DisplayNameAttribute, g.cfg.RDNAttribute); err != nil {
+			return scim.Resource{}, err
 		}
 	}
 	changes = append(changes, g.mappedChanges(e, doc, g.document(e), g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute, g.cfg.MemberAttribute)...)

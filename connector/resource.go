@@ -133,6 +133,31 @@ func (d *dirType) nameTaken(ctx context.Context, attr, name string) (bool, error
 	return len(e) > 0, err
 }
 
+// rename gives the entry at dn the name (its current one is current): a
+// name another entry has is refused (the check ignores case, so a change of
+// case alone passes); when nameAttr is the RDN the entry is renamed and its
+// new DN returned, otherwise the change that replaces nameAttr.
+func (d *dirType) rename(ctx context.Context, dn, current, name, nameAttr, rdnAttr string) (string, []ldapstore.Change, error) {
+	if !strings.EqualFold(name, current) {
+		taken, err := d.nameTaken(ctx, nameAttr, name)
+		if err != nil {
+			return dn, nil, err
+		}
+		if taken {
+			return dn, nil, conflict(fmt.Sprintf("%s %q already exists.", d.kind, name))
+		}
+	}
+	if !strings.EqualFold(rdnAttr, nameAttr) {
+		return dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: nameAttr, Values: []string{name}}}, nil
+	}
+	newDN, err := d.store.Rename(ctx, dn, rdnAttr, name)
+	d.audit.write(ctx, "rename", dn, []string{rdnAttr}, err)
+	if err != nil {
+		return dn, nil, nameConflict(err, d.kind, name)
+	}
+	return newDN, nil, nil
+}
+
 // modify sends one modify (nothing when there are no changes) and audits it.
 func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Change) error {
 	if len(changes) == 0 {

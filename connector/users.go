@@ -91,15 +91,12 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	}
 	if err = writeErr(err); err != nil {
 		u.audit.write(ctx, "add", dn, keys(entry), err)
-		if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
-			return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
-		}
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
 			// Active Directory will not enable an account that has no
 			// password when its policy requires one.
 			return scim.Resource{}, badValue("The directory does not enable an account without a password; send a password, or create the user with active: false.")
 		}
-		return scim.Resource{}, err
+		return scim.Resource{}, nameConflict(err, u.kind, userName)
 	}
 	u.audit.write(ctx, "add", dn, keys(entry), nil)
 	// The remaining steps need the entry to exist. If one fails, the entry
@@ -221,34 +218,14 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 		return scim.Resource{}, badValue("userName must not be empty")
 	}
 	current := e.First(u.cfg.UserNameAttribute)
+	var changes []ldapstore.Change
 	if userName != current {
 		if err := u.checkUserNameLength(userName); err != nil {
 			return scim.Resource{}, err
 		}
-	}
-	var changes []ldapstore.Change
-	if userName != current {
-		if !strings.EqualFold(userName, current) {
-			taken, err := u.userNameTaken(ctx, userName)
-			if err != nil {
-				return scim.Resource{}, err
-			}
-			if taken {
-				return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
-			}
-		}
-		if strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
-			newDN, err := u.store.Rename(ctx, dn, u.cfg.RDNAttribute, userName)
-			u.audit.write(ctx, "rename", dn, []string{u.cfg.RDNAttribute}, err)
-			if err != nil {
-				if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
-					return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
-				}
-				return scim.Resource{}, err
-			}
-			dn = newDN
-		} else {
-			changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: u.cfg.UserNameAttribute, Values: []string{userName}})
+		var err error
+		if dn, changes, err = u.rename(ctx, dn, current, userName, u.cfg.UserNameAttribute, u.cfg.RDNAttribute); err != nil {
+			return scim.Resource{}, err
 		}
 	}
 	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
