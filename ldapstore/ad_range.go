@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // maxRangeRounds bounds ranged retrieval: Active Directory's default
@@ -76,17 +74,5 @@ func (s *Store) readRange(ctx context.Context, dn, attr string, from int) (*Entr
 		return nil, wrapErr("search", dn, err)
 	}
 	desc := fmt.Sprintf("%s;range=%d-*", attr, from)
-	var out *Entry
-	err := s.read(ctx, "search", dn, func(l *ldap.Conn) error {
-		res, err := l.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, allString, []string{desc}, nil))
-		if err != nil {
-			return err
-		}
-		if len(res.Entries) != 1 {
-			return fmt.Errorf("ranged read of %s: %d entries", attr, len(res.Entries))
-		}
-		out = toEntry(res.Entries[0])
-		return nil
-	})
-	return out, err
+	return s.readEntry(ctx, dn, "ranged read of "+attr, baseRequest(dn, []string{desc}))
 }

@@ -141,7 +141,7 @@ func mayRetry(ctx context.Context, c *conn, err error, write bool) bool {
 // DialTimeout and RequestTimeout.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.read(ctx, "ping", "", func(l *ldap.Conn) error {
-		_, err := l.Search(rootDSERequest([]string{"1.1"}))
+		_, err := l.Search(baseRequest("", []string{"1.1"}))
 		return err
 	})
 }
@@ -149,25 +149,32 @@ func (s *Store) Ping(ctx context.Context) error {
 // RootDSE returns the root DSE with all user and operational attributes
 // (supportedControl, supportedExtension, namingContexts, vendorName, …).
 func (s *Store) RootDSE(ctx context.Context) (*Entry, error) {
+	return s.readEntry(ctx, "(root DSE)", "root DSE", baseRequest("", []string{"*", "+"}))
+}
+
+// baseRequest reads the entry dn with attrs, without the paged-results
+// control: some servers refuse it on the root DSE, and Active Directory's
+// ranged values are read one entry at a time anyway.
+func baseRequest(dn string, attrs []string) *ldap.SearchRequest {
+	return ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, allString, attrs, nil)
+}
+
+// readEntry runs req, a baseRequest, as the search of dn (as errors name
+// it) and returns its one entry; any other number is an error about what.
+func (s *Store) readEntry(ctx context.Context, dn, what string, req *ldap.SearchRequest) (*Entry, error) {
 	var e *Entry
-	err := s.read(ctx, "search", "(root DSE)", func(l *ldap.Conn) error {
-		res, err := l.Search(rootDSERequest([]string{"*", "+"}))
+	err := s.read(ctx, "search", dn, func(l *ldap.Conn) error {
+		res, err := l.Search(req)
 		if err != nil {
 			return err
 		}
 		if len(res.Entries) != 1 {
-			return fmt.Errorf("root DSE: %d entries", len(res.Entries))
+			return fmt.Errorf("%s: %d entries", what, len(res.Entries))
 		}
 		e = toEntry(res.Entries[0])
 		return nil
 	})
 	return e, err
-}
-
-// The root DSE is read without the paged-results control, which some
-// servers refuse on it.
-func rootDSERequest(attrs []string) *ldap.SearchRequest {
-	return ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", attrs, nil)
 }
 
 // Add creates an entry. attrs maps attribute names to values (each with
