@@ -1,9 +1,7 @@
 package connector_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -103,39 +101,21 @@ type resp struct {
 // value removes the header.
 func (b *bed) do(method, path, body string, headers ...string) resp {
 	b.t.Helper()
-	var rd io.Reader
+	h := map[string]string{"Authorization": "Bearer " + exampleToken}
 	if body != "" {
-		rd = strings.NewReader(body)
+		h["Content-Type"] = "application/scim+json; charset=utf-8"
 	}
-	req, err := http.NewRequest(method, b.base+path, rd)
+	for _, kv := range headers {
+		k, v, _ := strings.Cut(kv, ":")
+		h[http.CanonicalHeaderKey(k)] = strings.TrimSpace(v)
+	}
+	r, err := b.send(http.DefaultClient, method, path, body, h)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+exampleToken)
-	req.Header.Set("Accept", "application/scim+json")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
-	}
-	for _, h := range headers {
-		k, v, _ := strings.Cut(h, ":")
-		if v = strings.TrimSpace(v); v == "" {
-			req.Header.Del(k)
-		} else {
-			req.Header.Set(k, v)
-		}
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
-	if len(raw) > 0 {
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.UseNumber()
-		if err := d.Decode(&r.body); err != nil {
-			b.t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", method, path, err, raw)
+	if len(r.raw) > 0 && r.body == nil {
+		if err := jsonDecoder(r.raw).Decode(&r.body); err != nil {
+			b.t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", method, path, err, r.raw)
 		}
 	}
 	return r

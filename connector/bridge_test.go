@@ -94,7 +94,8 @@ func (o bridge) start(t *testing.T) *bed {
 	return b
 }
 
-// send is do with a chosen client and full control of the headers.
+// send is do with a chosen client and full control of the headers; an
+// empty value removes the header.
 func (b *bed) send(client *http.Client, method, path, body string, headers map[string]string) (resp, error) {
 	var rd io.Reader
 	if body != "" {
@@ -109,17 +110,25 @@ func (b *bed) send(client *http.Client, method, path, body string, headers map[s
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
 	}
+	return roundTrip(client, req)
+}
+
+// roundTrip sends req and reads the whole answer; body is nil unless the
+// answer is a JSON object.
+func roundTrip(client *http.Client, req *http.Request) (resp, error) {
 	res, err := client.Do(req)
 	if err != nil {
 		return resp{}, err
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
-	r.body = decodeObject(raw)
-	return r, nil
+	return resp{status: res.StatusCode, header: res.Header, raw: raw, body: decodeObject(raw)}, nil
 }
 
 func decodeObject(raw []byte) map[string]interface{} {
