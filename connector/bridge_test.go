@@ -2,11 +2,9 @@ package connector_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"reflect"
 	"sort"
@@ -54,12 +52,11 @@ func (b *bed) unchanged(t *testing.T, before map[string]map[string][]string) {
 // bridge is a bed whose store options and listener the test chooses:
 // several URLs, TLS to the directory, HTTPS serving.
 type bridge struct {
-	dir    *testldap.Server // entries are checked here
-	urls   []string         // default: dir.URL
-	cfg    func(*config.Config)
-	store  func(*ldapstore.Options)
-	serve  bool // through Server.Serve (HTTPS when cfg sets server.tls)
-	client *http.Client
+	dir   *testldap.Server // entries are checked here
+	urls  []string         // default: dir.URL
+	cfg   func(*config.Config)
+	store func(*ldapstore.Options)
+	serve bool // through Server.Serve (HTTPS when cfg sets server.tls)
 }
 
 func (o bridge) start(t *testing.T) *bed {
@@ -71,6 +68,9 @@ func (o bridge) start(t *testing.T) *bed {
 	if o.urls != nil {
 		cfg.LDAP.URLs = o.urls
 	}
+	if o.serve {
+		cfg.Server.Listen = "127.0.0.1:0"
+	}
 	if o.cfg != nil {
 		o.cfg(cfg)
 	}
@@ -78,19 +78,12 @@ func (o bridge) start(t *testing.T) *bed {
 	if !o.serve {
 		return b
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l, nil) }()
-	t.Cleanup(func() { cancel(); <-done })
+	addr, _ := serve(t, srv)
 	scheme := "http"
 	if cfg.Server.TLS.CertFile != "" {
 		scheme = "https"
 	}
-	b.base = scheme + "://" + l.Addr().String() + cfg.Server.BasePath
+	b.base = scheme + "://" + addr.String() + cfg.Server.BasePath
 	return b
 }
 
