@@ -42,13 +42,13 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 	}
 	defer bound.Close()
 	checkBases(ctx, r, cfg, bound)
-	checkSchema(ctx, r, cfg, bound)
+	schema := checkSchema(ctx, r, cfg, bound)
 	checkIDs(ctx, r, cfg, bound)
 	if !writeProbe {
 		r.skip("ldap write probe", "not asked for; add --write-probe to create and delete a test entry in users.createDN")
 		return
 	}
-	checkWrite(ctx, r, cfg, bound)
+	checkWrite(ctx, r, cfg, bound, schema)
 }
 
 // probeConnection reports connect, TLS and bind of one URL.
@@ -220,12 +220,13 @@ func namingContexts(ctx context.Context, p *ldapstore.Probe) string {
 
 // checkSchema reports configured object classes and mapped attributes the
 // directory does not know: they would fail the first create with
-// "undefined attribute type" or "objectClass violation".
-func checkSchema(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe) {
+// "undefined attribute type" or "objectClass violation". It returns the
+// schema read (nil if it could not be read) for the write probe.
+func checkSchema(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe) *ldapstore.Schema {
 	s, err := p.Schema(ctx, cfg.Users.BaseDN)
 	if err != nil {
 		r.fail("ldap schema", "cannot read the directory's schema: "+err.Error(), "let the service account read the subschema subentry (cn=Subschema)")
-		return
+		return nil
 	}
 	checkClasses(r, s, "users.objectClasses", cfg.Users.ObjectClasses)
 	if cfg.Groups.Enabled() {
@@ -248,6 +249,7 @@ func checkSchema(ctx context.Context, r *report, cfg *config.Config, p *ldapstor
 	if cfg.Groups.Enabled() {
 		checkAllowed(r, s, "groups", cfg.Groups.ObjectClasses, attrs)
 	}
+	return s
 }
 
 func checkClasses(r *report, s *ldapstore.Schema, path string, classes []string) {
@@ -369,15 +371,16 @@ func checkID(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fil
 }
 
 // checkWrite creates a test user entry with the configured object classes
-// (and every attribute they require) in users.createDN, then deletes it.
-func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe) {
+// (and every attribute they require, when the schema s could be read) in
+// users.createDN, then deletes it.
+func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema) {
 	step := "ldap write probe"
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := "scim2ldap-check-" + hex.EncodeToString(b[:])
 	dn := ldapstore.ChildDN(cfg.Users.RDNAttribute, name, cfg.Users.CreateDN)
 	attrs := map[string][]string{"objectClass": cfg.Users.ObjectClasses, cfg.Users.RDNAttribute: {name}}
-	if s, err := p.Schema(ctx, cfg.Users.BaseDN); err == nil {
+	if s != nil {
 		for _, a := range s.Required(cfg.Users.ObjectClasses) {
 			if s.Canonical(a) != s.Canonical("objectClass") && s.Canonical(a) != s.Canonical(cfg.Users.RDNAttribute) {
 				attrs[a] = []string{name}
