@@ -24,11 +24,11 @@ func (s *Store) ModifyPermissive(ctx context.Context, dn string, changes []Chang
 	}
 	if !s.noPermissive.Load() {
 		err := s.modify(ctx, "modify", dn, changes, permissiveControls())
-		switch Code(err) {
-		case CodeUnavailableCriticalExtension, CodeProtocolError:
+		switch code := Code(err); {
+		case code == CodeUnavailableCriticalExtension || code == CodeProtocolError:
 			s.noPermissive.Store(true)
 			s.log.Debug("ldap: the directory refuses Permissive Modify; using per-value modifies", "dn", dn)
-		case CodeAttributeOrValueExists, CodeNoSuchAttribute, CodeEntryAlreadyExists, CodeUnwillingToPerform:
+		case redundantChange(code):
 		default:
 			return err
 		}
