@@ -1,6 +1,7 @@
 package connector_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -119,6 +120,11 @@ func (b *bed) do(method, path, body string, headers ...string) resp {
 		}
 	}
 	return r
+}
+
+// basicHeader is the Authorization value of HTTP Basic authentication.
+func basicHeader(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
 // want fails the test unless the status matches; SCIM bodies must always

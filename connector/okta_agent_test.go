@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,7 +45,7 @@ func runAgentScript(t *testing.T, d dialect) {
 		c.Server.Auth.Basic = []config.BasicUser{{Username: "okta-agent", Password: "agent-pass-123"}}
 	})
 	root := strings.TrimSuffix(b.base, "/scim/v2")
-	basic := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("okta-agent:agent-pass-123"))
+	basic := "Authorization: " + basicHeader("okta-agent", "agent-pass-123")
 	call := func(method, path, body string) resp {
 		t.Helper()
 		saved := b.base

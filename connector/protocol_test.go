@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,9 +34,6 @@ func TestAuthentication(t *testing.T) {
 	b := newBed(t, func(c *config.Config) {
 		c.Server.Auth.Basic = []config.BasicUser{{Username: "okta", Password: "plain-secret"}, {Username: "agent", PasswordHash: string(hash)}}
 	})
-	basic := func(u, p string) string {
-		return "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p))
-	}
 	cases := []struct {
 		name   string
 		header string
@@ -46,10 +42,10 @@ func TestAuthentication(t *testing.T) {
 		{"bearer", "Authorization: Bearer " + exampleToken, http.StatusOK},
 		{"bearer, scheme in other case", "Authorization: bearer " + exampleToken, http.StatusOK},
 		{"raw token (Okta HTTP Header auth)", "Authorization: " + exampleToken, http.StatusOK},
-		{"basic", basic("okta", "plain-secret"), http.StatusOK},
-		{"basic with bcrypt hash", basic("agent", "agent-secret"), http.StatusOK},
+		{"basic", "Authorization: " + basicHeader("okta", "plain-secret"), http.StatusOK},
+		{"basic with bcrypt hash", "Authorization: " + basicHeader("agent", "agent-secret"), http.StatusOK},
 		{"wrong token", "Authorization: Bearer wrong", http.StatusUnauthorized},
-		{"wrong basic password", basic("okta", "nope"), http.StatusUnauthorized},
+		{"wrong basic password", "Authorization: " + basicHeader("okta", "nope"), http.StatusUnauthorized},
 		{"token prefix only", "Authorization: Bearer " + exampleToken[:5], http.StatusUnauthorized},
 		{"missing", "Authorization:", http.StatusUnauthorized},
 	}

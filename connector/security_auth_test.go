@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,9 +21,6 @@ func TestAuthenticationMethods(t *testing.T) {
 		c.Server.Auth.Basic = []config.BasicUser{{Username: "okta-agent", PasswordHash: string(hash)}}
 		c.Server.MaxAuthFailures = -1 // the limit has its own test
 	}}.start(t)
-	basic := func(user, pw string) string {
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
-	}
 	tests := []struct {
 		name, auth string
 		status     int
@@ -33,12 +29,12 @@ func TestAuthenticationMethods(t *testing.T) {
 		{"second token (rotation)", "Bearer new-token-BBBB", 200},
 		{"bare token (Okta HTTP Header)", "new-token-BBBB", 200},
 		{"scheme in other case", "bearer old-token-AAAA", 200},
-		{"Basic with the bcrypt password", basic("okta-agent", "agent-Secret-9"), 200},
+		{"Basic with the bcrypt password", basicHeader("okta-agent", "agent-Secret-9"), 200},
 		{"retired token", "Bearer " + exampleToken, 401},
 		{"token prefix", "Bearer old-token-AAA", 401},
 		{"token with a suffix", "Bearer old-token-AAAAx", 401},
-		{"Basic wrong password", basic("okta-agent", "guess-Wrong-1"), 401},
-		{"Basic unknown user", basic("P@ssw0rd-typed-as-user", "x"), 401},
+		{"Basic wrong password", basicHeader("okta-agent", "guess-Wrong-1"), 401},
+		{"Basic unknown user", basicHeader("P@ssw0rd-typed-as-user", "x"), 401},
 		{"Basic not base64", "Basic %%%", 401},
 		{"missing", "", 401},
 	}
