@@ -33,33 +33,15 @@ func (s *Server) applyDefaults() {
 	for i, p := range s.V1BasePaths {
 		s.V1BasePaths[i] = normaliseBasePath(p)
 	}
-	if s.BodyLimit == 0 {
-		s.BodyLimit = 4 << 20
-	}
-	if s.MaxResults == 0 {
-		s.MaxResults = 100
-	}
-	if s.RequestTimeout == 0 {
-		s.RequestTimeout = 30 * time.Second
-	}
-	if s.MaxInFlight == 0 {
-		s.MaxInFlight = 32
-	}
-	if s.QueueTimeout == 0 {
-		s.QueueTimeout = time.Second
-	}
-	if s.MaxMembersPerPatch == 0 {
-		s.MaxMembersPerPatch = 1000
-	}
-	if s.MaxStringLength == 0 {
-		s.MaxStringLength = 64 << 10
-	}
-	if s.MaxAuthFailures == 0 {
-		s.MaxAuthFailures = 10
-	}
-	if s.AuthFailureWindow == 0 {
-		s.AuthFailureWindow = time.Minute
-	}
+	setDefault(&s.BodyLimit, 4<<20)
+	setDefault(&s.MaxResults, 100)
+	setDefault(&s.RequestTimeout, 30*time.Second)
+	setDefault(&s.MaxInFlight, 32)
+	setDefault(&s.QueueTimeout, time.Second)
+	setDefault(&s.MaxMembersPerPatch, 1000)
+	setDefault(&s.MaxStringLength, 64<<10)
+	setDefault(&s.MaxAuthFailures, 10)
+	setDefault(&s.AuthFailureWindow, time.Minute)
 }
 
 // normaliseBasePath turns "scim/v2/" into "/scim/v2", so that handlers can
@@ -72,15 +54,9 @@ func normaliseBasePath(p string) string {
 }
 
 func (l *LDAP) applyDefaults() {
-	if l.DialTimeout == 0 {
-		l.DialTimeout = 5 * time.Second
-	}
-	if l.RequestTimeout == 0 {
-		l.RequestTimeout = 30 * time.Second
-	}
-	if l.PoolSize == 0 {
-		l.PoolSize = 4
-	}
+	setDefault(&l.DialTimeout, 5*time.Second)
+	setDefault(&l.RequestTimeout, 30*time.Second)
+	setDefault(&l.PoolSize, 4)
 }
 
 func (u *Users) applyDefaults(directory string) {
@@ -147,9 +123,7 @@ func (g *Groups) applyDefaults() {
 	}
 	if g.Model == PosixGroup {
 		setDefault(&g.MembershipCleanup, "bridge")
-		if g.GIDNumberMin == 0 {
-			g.GIDNumberMin = 10000
-		}
+		setDefault(&g.GIDNumberMin, 10000)
 	} else if known {
 		setDefault(&g.MemberOfAttribute, "memberOf")
 	}
@@ -166,8 +140,10 @@ func objectClassFilter(class string) string {
 	return fmt.Sprintf("(objectClass=%s)", class)
 }
 
-func setDefault(field *string, value string) {
-	if *field == "" {
+// setDefault sets a field the admin left empty (or zero).
+func setDefault[T comparable](field *T, value T) {
+	var zero T
+	if *field == zero {
 		*field = value
 	}
 }

@@ -70,12 +70,8 @@ func (u *Users) presetActiveDirectory() {
 	if d.Strategy == DeactivateFlag {
 		setDefault(&d.Attribute, "userAccountControl")
 		if strings.EqualFold(d.Attribute, "userAccountControl") {
-			if d.Mask == 0 {
-				d.Mask = adAccountDisable
-			}
-			if d.CreateValue == 0 {
-				d.CreateValue = adNormalAccount
-			}
+			setDefault(&d.Mask, adAccountDisable)
+			setDefault(&d.CreateValue, adNormalAccount)
 		}
 	}
 }
