@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -168,8 +167,7 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 				c.Response().Header().Set("WWW-Authenticate", a.challenge())
 				return writeError(c, http.StatusUnauthorized, "", detail)
 			}
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxClient, client)))
-			return next(c)
+			return next(withClient(c, client))
 		}
 	}
 }
