@@ -5,9 +5,10 @@ import "context"
 type ctxKey int
 
 const (
-	ctxFilter ctxKey = iota // the raw ?filter= string, taken out of the URL
-	ctxBody                 // the request body, read once within the limit
-	ctxClient               // who authenticated: "token#1", "basic:okta"
+	ctxFilter   ctxKey = iota // the raw ?filter= string, taken out of the URL
+	ctxBody                   // the request body, read once within the limit
+	ctxSentBody               // the body as sent, for bodyChecks (ctxBody has PATCH bodies normalised)
+	ctxClient                 // who authenticated: "token#1", "basic:okta"
 )
 
 func rawFilter(ctx context.Context) string {
@@ -17,6 +18,11 @@ func rawFilter(ctx context.Context) string {
 
 func rawBody(ctx context.Context) []byte {
 	b, _ := ctx.Value(ctxBody).([]byte)
+	return b
+}
+
+func sentBody(ctx context.Context) []byte {
+	b, _ := ctx.Value(ctxSentBody).([]byte)
 	return b
 }
 

@@ -26,8 +26,6 @@ import (
 // with an extension object holding a complex attribute) is 5 levels.
 const maxJSONDepth = 32
 
-type rawBodyKey struct{}
-
 // bodyChecks holds the limits of server.maxStringLength and
 // server.maxMembersPerPatch.
 type bodyChecks struct {
@@ -36,7 +34,7 @@ type bodyChecks struct {
 }
 
 // middleware runs after readBody, which keeps the body as sent under
-// rawBodyKey (PATCH bodies are normalised before they reach handlers).
+// ctxSentBody (PATCH bodies are normalised before they reach handlers).
 func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -51,7 +49,7 @@ func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return writeError(c, http.StatusBadRequest, scimType, fmt.Sprintf(
 				"The query string does not parse (%v); percent-encode ; & + %% and # in parameter values, e.g. ; as %%3B.", err))
 		}
-		raw, _ := r.Context().Value(rawBodyKey{}).([]byte)
+		raw := sentBody(r.Context())
 		if len(bytes.TrimSpace(raw)) == 0 {
 			return next(c)
 		}

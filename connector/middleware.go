@@ -38,13 +38,13 @@ func writeError(c echo.Context, status int, scimType, detail string) error {
 // the context: the PATCH handler parses operations from it and the library
 // reads it again from a fresh reader.
 func readBody(limit int64) echo.MiddlewareFunc {
+	tooLarge := fmt.Sprintf("The request body is larger than %d bytes (server.bodyLimit).", limit)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodDelete || r.Method == http.MethodHead {
 				return next(c)
 			}
-			tooLarge := fmt.Sprintf("The request body is larger than %d bytes (server.bodyLimit).", limit)
 			if r.ContentLength > limit {
 				return writeError(c, http.StatusRequestEntityTooLarge, "", tooLarge)
 			}
@@ -59,7 +59,7 @@ func readBody(limit int64) echo.MiddlewareFunc {
 			if r.Method == http.MethodPatch {
 				body = normalizePatchSchemas(body)
 			}
-			r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxBody, body), rawBodyKey{}, raw))
+			r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxBody, body), ctxSentBody, raw))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 			c.SetRequest(r)
