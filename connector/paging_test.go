@@ -43,14 +43,6 @@ func usersLDIF(tb testing.TB, n int) string {
 	return path
 }
 
-// bridgeOn starts one more bridge instance (examples/openldap.yaml) in
-// front of an existing directory; opts adjusts its LDAP options.
-func bridgeOn(t *testing.T, dir *testldap.Server, opts func(*ldapstore.Options)) *bed {
-	t.Helper()
-	b, _ := startBridge(t, dir, exampleConfig(t, dir), opts)
-	return b
-}
-
 func noCursors(o *ldapstore.Options) { o.Cursors = -1 }
 
 // page is one answer of an Okta import page.
@@ -105,9 +97,9 @@ func walk(t *testing.T, instances []*bed, between func(i int)) []string {
 func TestImportPaging(t *testing.T) {
 	t.Parallel() // its own slapd; the longest tests of the package
 	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
-	withCursors := bridgeOn(t, dir, nil)
-	another := bridgeOn(t, dir, nil)
-	without := bridgeOn(t, dir, noCursors)
+	withCursors := bridge{dir: dir}.start(t)
+	another := bridge{dir: dir}.start(t)
+	without := bridge{dir: dir, store: noCursors}.start(t)
 
 	// The directory's own order of a paged search is what every path must
 	// reproduce.
@@ -212,7 +204,7 @@ func TestImportPagingWhileChanging(t *testing.T) {
 			dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers)})
 			var instances []*bed
 			for _, o := range tt.opts {
-				instances = append(instances, bridgeOn(t, dir, o))
+				instances = append(instances, bridge{dir: dir, store: o}.start(t))
 			}
 			b := instances[0]
 			uid := func(i int) string { return fmt.Sprintf("user%06d@example.com", i) }
