@@ -75,7 +75,7 @@ func probeConnection(ctx context.Context, r *report, cfg *config.Config, p *ldap
 				detail = fmt.Sprintf("handshake done, certificate %q NOT verified (ldap.insecureSkipVerify)", peer)
 			}
 			r.pass(step, detail)
-			if d := time.Until(notAfter); d < 14*24*time.Hour && !notAfter.IsZero() {
+			if d := time.Until(notAfter); d < certWarning && !notAfter.IsZero() {
 				r.warn(step, fmt.Sprintf("the directory's certificate expires in %d days (%s); renew it before then", int(d.Hours()/24), notAfter.Format(time.DateOnly)))
 			}
 		}

@@ -60,14 +60,19 @@ func reload(path string, running *config.Config, srv *connector.Server, log *slo
 	}
 }
 
-// logCertificate says when the served certificate expires, and warns in
-// the last two weeks: an expired one fails every client's handshake.
+// certWarning is how long before a certificate expires (the bridge's own,
+// or the directory's in check) it is warned about: an expired one fails
+// every handshake.
+const certWarning = 14 * 24 * time.Hour
+
+// logCertificate says when the served certificate expires, and warns
+// within certWarning of it.
 func logCertificate(log *slog.Logger, srv *connector.Server) {
 	end := srv.CertificateNotAfter()
 	if end.IsZero() {
 		return
 	}
-	if left := time.Until(end); left < 14*24*time.Hour {
+	if left := time.Until(end); left < certWarning {
 		log.Warn("the TLS certificate expires soon; replace server.tls.certFile/keyFile and send SIGHUP", "not_after", end, "days_left", int(left.Hours()/24))
 		return
 	}
