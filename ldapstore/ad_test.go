@@ -3,6 +3,7 @@ package ldapstore
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf16"
 )
@@ -26,7 +27,7 @@ func TestGUIDRoundTrip(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("GUIDString(% x) = %q, %v; want %q", tt.raw, got, err, tt.want)
 		}
-		for _, in := range []string{tt.want, "{" + tt.want + "}", upper(tt.want)} {
+		for _, in := range []string{tt.want, "{" + tt.want + "}", strings.ToUpper(tt.want)} {
 			back, err := ParseGUID(in)
 			if err != nil || !bytes.Equal(back, tt.raw) {
 				t.Errorf("ParseGUID(%q) = % x, %v; want % x", in, back, err, tt.raw)
@@ -35,13 +36,11 @@ func TestGUIDRoundTrip(t *testing.T) {
 		if got := IDGUID.Format(string(tt.raw)); got != tt.want {
 			t.Errorf("IDGUID.Format = %q", got)
 		}
-		if got := IDGUID.Canonical("{" + upper(tt.want) + "}"); got != tt.want {
+		if got := IDGUID.Canonical("{" + strings.ToUpper(tt.want) + "}"); got != tt.want {
 			t.Errorf("IDGUID.Canonical = %q", got)
 		}
 	}
 }
-
-func upper(s string) string { return string(bytes.ToUpper([]byte(s))) }
 
 func TestParseGUIDRejects(t *testing.T) {
 	for _, in := range []string{"", "x", "00112233445566778899aabbccddeeff", "00112233-4455-6677-8899-aabbccddeeffaa",

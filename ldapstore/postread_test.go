@@ -1,6 +1,7 @@
 package ldapstore
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -77,7 +78,7 @@ func TestModifyRead(t *testing.T) {
 			if err != nil || want == nil {
 				t.Fatalf("read: %v %v", want, err)
 			}
-			if !EqualDN(e.DN, dn) || !equalAttrs(e.Attrs, want.Attrs) {
+			if !EqualDN(e.DN, dn) || !maps.EqualFunc(e.Attrs, want.Attrs, slices.Equal) {
 				t.Errorf("ModifyRead entry\n%v %v\nsearch\n%v %v", e.DN, e.Attrs, want.DN, want.Attrs)
 			}
 			if e.First("mail") != "a@example.com" || !slices.Equal(e.Get("description"), []string{"warm"}) || len(e.First("entryUUID")) != 36 {
@@ -206,18 +207,6 @@ func TestPostReadControlValue(t *testing.T) {
 	}
 }
 
-func equalAttrs(a, b map[string][]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if !slices.Equal(v, b[k]) {
-			return false
-		}
-	}
-	return true
-}
-
 // Whether the Post-Read control is used follows each directory's root DSE,
 // and either way ModifyRead answers with what a search reads afterwards,
 // binary values (objectGUID) included.
@@ -263,7 +252,7 @@ func TestModifyReadDirectories(t *testing.T) {
 			if err != nil || want == nil {
 				t.Fatalf("read: %v %v", want, err)
 			}
-			if !EqualDN(e.DN, want.DN) || !equalAttrs(e.Attrs, want.Attrs) || e.First("description") != "two" {
+			if !EqualDN(e.DN, want.DN) || !maps.EqualFunc(e.Attrs, want.Attrs, slices.Equal) || e.First("description") != "two" {
 				t.Errorf("ModifyRead entry\n%v %q\nsearch\n%v %q", e.DN, e.Attrs, want.DN, want.Attrs)
 			}
 		})

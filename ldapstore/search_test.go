@@ -163,11 +163,11 @@ func TestSearchPaged(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, oid := range []string{"1.2.840.113556.1.4.319", "1.3.6.1.4.1.42.2.27.8.5.1"} {
-			if !contains(root.Get("supportedControl"), oid) {
+			if !containsFold(root.Get("supportedControl"), oid) {
 				t.Errorf("supportedControl lacks %s", oid)
 			}
 		}
-		if !contains(root.Get("supportedExtension"), "1.3.6.1.4.1.4203.1.11.1") || !contains(root.Get("namingContexts"), srv.BaseDN) {
+		if !containsFold(root.Get("supportedExtension"), "1.3.6.1.4.1.4203.1.11.1") || !containsFold(root.Get("namingContexts"), srv.BaseDN) {
 			t.Errorf("root DSE = %v", root.Attrs)
 		}
 	})
@@ -180,13 +180,4 @@ func uniqueUIDs(t *testing.T, es []*Entry) map[string]bool {
 		m[e.First("uid")] = true
 	}
 	return m
-}
-
-func contains(vs []string, v string) bool {
-	for _, x := range vs {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
 }
