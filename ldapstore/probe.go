@@ -172,10 +172,11 @@ func (p *Probe) first(ctx context.Context, r SearchRequest) (*Entry, error) {
 		err = nil
 	}
 	if err != nil {
-		if Code(wrapErr("search", r.BaseDN, err)) == CodeNoSuchObject {
+		err = wrapErr("search", r.BaseDN, err)
+		if Code(err) == CodeNoSuchObject {
 			return nil, nil
 		}
-		return nil, timeoutErr(ctx, "search", wrapErr("search", r.BaseDN, err))
+		return nil, timeoutErr(ctx, "search", err)
 	}
 	if len(res.Entries) == 0 {
 		return nil, nil
