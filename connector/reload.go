@@ -2,6 +2,7 @@ package connector
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/scim2ldap/scim2ldap/config"
@@ -57,7 +58,7 @@ func changedFields(prefix string, a, b reflect.Value, skip ...string) []string {
 	var out []string
 	for i := range a.NumField() {
 		key, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("yaml"), ",")
-		if key == "" || key == "-" || inList(skip, key) {
+		if key == "" || key == "-" || slices.Contains(skip, key) {
 			continue
 		}
 		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
@@ -65,15 +66,6 @@ func changedFields(prefix string, a, b reflect.Value, skip ...string) []string {
 		}
 	}
 	return out
-}
-
-func inList(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // current is the authenticator in force: the one the last Reload
