@@ -53,11 +53,17 @@ var ldapToSCIM = map[int]errors.ScimError{
 	ldapstore.CodeAdminLimitExceeded: scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
 }
 
+// alreadyExists is the 409 for a name another resource has (kind is
+// "User" or "Group").
+func alreadyExists(kind, name string) errors.ScimError {
+	return conflict(fmt.Sprintf("%s %q already exists.", kind, name))
+}
+
 // nameConflict is err, except that an entry already existing under the
-// new name becomes the 409 that names it (kind is "User" or "Group").
+// new name becomes the 409 that names it.
 func nameConflict(err error, kind, name string) error {
 	if ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
-		return conflict(fmt.Sprintf("%s %q already exists.", kind, name))
+		return alreadyExists(kind, name)
 	}
 	return err
 }

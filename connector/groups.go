@@ -41,7 +41,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	if taken, err := g.nameTaken(ctx, g.cfg.DisplayNameAttribute, name); err != nil {
 		return scim.Resource{}, err
 	} else if taken {
-		return scim.Resource{}, conflict(fmt.Sprintf("Group %q already exists.", name))
+		return scim.Resource{}, alreadyExists(g.kind, name)
 	}
 	ids, err := memberIDs(lookupFold(doc, "members"))
 	if err != nil {

@@ -144,7 +144,7 @@ func (d *dirType) rename(ctx context.Context, dn, current, name, nameAttr, rdnAt
 			return dn, nil, err
 		}
 		if taken {
-			return dn, nil, conflict(fmt.Sprintf("%s %q already exists.", d.kind, name))
+			return dn, nil, alreadyExists(d.kind, name)
 		}
 	}
 	if !strings.EqualFold(rdnAttr, nameAttr) {

@@ -46,7 +46,7 @@ func (u *users) settleCreateRace(ctx context.Context, dn, userName string) error
 	for _, e := range found {
 		if e != mine && addedBefore(e, mine) {
 			u.log.InfoContext(ctx, "create lost a race for the same userName; removing its entry", "dn", dn, "winner", e.DN)
-			return conflict(fmt.Sprintf("User %q already exists.", userName))
+			return alreadyExists(u.kind, userName)
 		}
 	}
 	return nil

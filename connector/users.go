@@ -41,7 +41,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	if taken, err := u.userNameTaken(ctx, userName); err != nil {
 		return scim.Resource{}, err
 	} else if taken {
-		return scim.Resource{}, conflict(fmt.Sprintf("User %q already exists.", userName))
+		return scim.Resource{}, alreadyExists(u.kind, userName)
 	}
 	entry := map[string][]string{"objectClass": u.cfg.ObjectClasses}
 	for attr, vals := range u.m.toLDAP(doc) {
