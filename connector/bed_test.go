@@ -48,7 +48,7 @@ func opsBed(t *testing.T, storeOpts func(*ldapstore.Options), tweak ...func(*con
 }
 
 // exampleConfig is examples/openldap.yaml pointed at dir.
-func exampleConfig(t *testing.T, dir *testldap.Server) *config.Config {
+func exampleConfig(t testing.TB, dir *testldap.Server) *config.Config {
 	t.Helper()
 	cfg, err := config.Load("../examples/openldap.yaml")
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
@@ -58,11 +57,7 @@ type benchBridge struct {
 
 func newBenchBridge(tb testing.TB, dir *testldap.Server) *benchBridge {
 	tb.Helper()
-	cfg, err := config.Load("../examples/openldap.yaml")
-	if err != nil {
-		tb.Fatalf("examples/openldap.yaml: %v", err)
-	}
-	cfg.LDAP.URLs = []string{dir.URL}
+	cfg := exampleConfig(tb, dir)
 	log := slog.New(connector.LogHandler(slog.NewTextHandler(io.Discard, nil)))
 	ops := &opCounter{n: map[string]int{}}
 	store, err := ldapstore.Open(ldapstore.Options{URLs: cfg.LDAP.URLs, BindDN: dir.BindDN, BindPassword: dir.BindPassword, Logger: log})
