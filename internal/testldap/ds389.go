@@ -3,7 +3,6 @@ package testldap
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,18 +156,10 @@ func buildDS389(dir string) error {
 	}
 	// The ports only matter while the template is configured; each copy
 	// gets its own.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	s := &Server{Dir: dir, BindDN: ds389BindDN, BindPassword: ds389BindPW}
+	if err := s.pickPorts(); err != nil {
 		return err
 	}
-	l2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		l.Close()
-		return err
-	}
-	port, sport := l.Addr().(*net.TCPAddr).Port, l2.Addr().(*net.TCPAddr).Port
-	l.Close()
-	l2.Close()
 	inf := fmt.Sprintf(`[general]
 full_machine_name = localhost
 strict_host_checking = False
@@ -187,7 +178,7 @@ self_sign_cert = True
 suffix = %s
 create_suffix_entry = True
 sample_entries = no
-`, ds389Instance, port, sport, ds389BindPW, baseDN)
+`, ds389Instance, s.Port, s.LDAPSPort, ds389BindPW, baseDN)
 	infPath := filepath.Join(dir, "instance.inf")
 	if err := os.WriteFile(infPath, []byte(inf), 0o600); err != nil {
 		return err
@@ -199,7 +190,6 @@ sample_entries = no
 	if err != nil {
 		return fmt.Errorf("testldap: dscreate: %v\n%s", err, tail(string(out), 30))
 	}
-	s := &Server{Dir: dir, URL: fmt.Sprintf("ldap://127.0.0.1:%d", port), BindDN: ds389BindDN, BindPassword: ds389BindPW}
 	pidFile := filepath.Join(dir, "run/dirsrv/slapd-"+ds389Instance+".pid")
 	if pid := readPid(pidFile); pid > 0 {
 		s.daemonPid = pid
