@@ -60,7 +60,7 @@ func newBenchBridge(tb testing.TB, dir *testldap.Server) *benchBridge {
 	cfg := exampleConfig(tb, dir)
 	log := slog.New(connector.LogHandler(slog.NewTextHandler(io.Discard, nil)))
 	ops := &opCounter{n: map[string]int{}}
-	store, err := ldapstore.Open(ldapstore.Options{URLs: cfg.LDAP.URLs, BindDN: dir.BindDN, BindPassword: dir.BindPassword, Logger: log})
+	store, err := ldapstore.Open(connector.StoreOptions(cfg, log))
 	if err != nil {
 		tb.Fatal(err)
 	}
