@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/kardianos/service"
@@ -52,7 +53,7 @@ func serviceCmd(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	action := args[0]
-	if !inList(serviceActions, action) {
+	if !slices.Contains(serviceActions, action) {
 		fmt.Fprintf(stderr, "unknown action %q; want one of %s\n\n%s", action, strings.Join(serviceActions, ", "), serviceUsage)
 		return 2
 	}
@@ -243,12 +244,3 @@ CapabilityBoundingSet=
 [Install]
 WantedBy=multi-user.target
 `
-
-func inList(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
