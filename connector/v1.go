@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -34,17 +35,10 @@ var to11 = map[string]string{
 	"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig": urnCore11,
 }
 
-type v1CtxKey struct{}
-
-// isV1 reports whether the request came in through the 1.1 front.
-func isV1(ctx context.Context) bool { return ctx.Value(v1CtxKey{}) != nil }
-
 // v1Answer wraps the whole 1.1 front, authentication included, so even a
 // 401 or 413 reaches the agent in the 1.1 shape it can display.
 func (s *Server) v1Answer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), v1CtxKey{}, true)))
 		return rewriteAnswer(c, next, func(_ http.Header, status int, body []byte) []byte {
 			return convertAnswer11(body, status)
 		})
@@ -66,11 +60,6 @@ func (s *Server) v1Request(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// v1Error is what a 1.1 request body with 2.0 URNs is refused with.
-type v1Error string
-
-func (e v1Error) Error() string { return string(e) }
 
 // rewriteRequest11 turns a 1.1 body into the 2.0 body the handlers expect.
 func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
@@ -98,7 +87,7 @@ func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
 			case strings.EqualFold(str, urnEnterprise11):
 				out = append(out, urnEnterpriseUser)
 			case strings.HasPrefix(strings.ToLower(str), "urn:ietf:params:scim:"):
-				return nil, v1Error("This is the SCIM 1.1 base URL, but the body uses SCIM 2.0 schemas. Use the SCIM 2.0 base URL " + base20 + "/ (or send urn:scim:schemas:core:1.0).")
+				return nil, errors.New("This is the SCIM 1.1 base URL, but the body uses SCIM 2.0 schemas. Use the SCIM 2.0 base URL " + base20 + "/ (or send urn:scim:schemas:core:1.0).")
 			default:
 				out = append(out, sch)
 			}
