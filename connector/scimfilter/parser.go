@@ -211,7 +211,11 @@ func (p *parser) parseUnary() (Expr, int, error) {
 }
 
 // parseGroup parses "(" filter ")" starting at the "(".
-func (p *parser) parseGroup() (Expr, int, error) {
+func (p *parser) parseGroup() (Expr, int, error) { return p.parseNested(')') }
+
+// parseNested parses a filter between the opener at the current position
+// and closer; the pair counts as one level of height.
+func (p *parser) parseNested(closer byte) (Expr, int, error) {
 	openPos := p.pos
 	if err := p.open(); err != nil {
 		return nil, 0, err
@@ -220,7 +224,7 @@ func (p *parser) parseGroup() (Expr, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := p.close(')', openPos); err != nil {
+	if err := p.close(closer, openPos); err != nil {
 		return nil, 0, err
 	}
 	return e, h + 1, nil
@@ -316,32 +320,25 @@ func (p *parser) parseAttrPath() (AttrPath, int, error) {
 	if path.Sub != "" {
 		return path, 0, p.errorf(p.pos, `a value filter must come right after the attribute name (like emails[type eq "work"].value), not after a sub-attribute`)
 	}
-	openPos := p.pos
-	if err := p.open(); err != nil {
-		return path, 0, err
-	}
 	p.inBracket = true
-	filter, h, err := p.parseOr()
+	filter, h, err := p.parseNested(']')
 	if err != nil {
 		return path, 0, err
 	}
 	p.inBracket = false
-	if err := p.close(']', openPos); err != nil {
-		return path, 0, err
-	}
 	path.Filter = filter
 
 	afterBracket := p.pos
 	p.skipSpace()
 	if p.peek() != '.' {
 		p.pos = afterBracket
-		return path, h + 1, nil
+		return path, h, nil
 	}
 	p.pos++
 	if path.Sub, err = p.attrName(); err != nil {
 		return path, 0, err
 	}
-	return path, h + 1, p.checkPathEnd(-1)
+	return path, h, p.checkPathEnd(-1)
 }
 
 // attrName reads ATTRNAME (RFC 7643: ALPHA *(nameChar)) or "$ref".
