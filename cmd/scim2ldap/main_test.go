@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,9 +39,6 @@ func TestServeRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestServeStopsGracefullyOnSIGTERM runs the real binary with the example
-// configuration against a private slapd, and checks that SIGTERM ends it
-// with exit code 0, as systemd expects.
 var (
 	buildOnce sync.Once
 	binPath   string
@@ -77,19 +73,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// TestServeStopsGracefullyOnSIGTERM runs the real binary with the example
+// configuration against a private slapd, and checks that SIGTERM ends it
+// with exit code 0, as systemd expects.
 func TestServeStopsGracefullyOnSIGTERM(t *testing.T) {
 	dir := testldap.Start(t)
 	bin := buildBinary(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--config", "../../examples/openldap.yaml")
 	cmd.Env = append(os.Environ(), "SCIM2LDAP_LDAP_URL="+dir.URL, "SCIM2LDAP_LISTEN="+addr, "SCIM2LDAP_TOKEN=test-token-123")
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
+	// Read while the bridge may still write (the failure messages below).
+	logs := &testldap.LogBuffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +93,7 @@ func TestServeStopsGracefullyOnSIGTERM(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	var res *http.Response
+	var err error
 	for i := 0; i < 100; i++ {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/scim/v2/Users?count=1", nil)
 		req.Header.Set("Authorization", "Bearer test-token-123")
