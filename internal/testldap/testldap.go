@@ -74,8 +74,7 @@ type Server struct {
 	// dscreate starts while a 389-ds template is made): not our child, so
 	// it is signalled by pid instead of through cmd.
 	daemonPid int
-	// relaunch starts the server again on the same ports and data (Restart);
-	// nil means slapd's launch.
+	// relaunch starts the server again on the same ports and data (Restart).
 	relaunch func() error
 	// release runs once after the server has stopped (Samba's port lock).
 	release func()
@@ -131,6 +130,7 @@ func StartProcess(opts Options) (*Server, error) {
 		PeopleDN: "ou=People," + baseDN, GroupsDN: "ou=Groups," + baseDN,
 		opts: opts, Dir: opts.Dir,
 	}
+	s.relaunch = s.launch
 	if s.Dir == "" {
 		d, err := os.MkdirTemp("", tempGlob)
 		if err != nil {
@@ -363,10 +363,7 @@ func (s *Server) Restart() error {
 	if removed {
 		return errors.New("testldap: Restart after Stop: the temp dir is gone (use Kill, or Options.Dir)")
 	}
-	if relaunch != nil {
-		return relaunch()
-	}
-	return s.launch()
+	return relaunch()
 }
 
 func (s *Server) signal(sig syscall.Signal, grace time.Duration) error {
