@@ -46,6 +46,25 @@ func bigGroupDir(tb testing.TB, debug string) *testldap.Server {
 }
 
 // groupID looks the big group up by displayName.
+// slapdLogFrom returns a function giving the lines dir's slapd.log gained
+// since slapdLogFrom was called; dir must run with a debug level.
+func slapdLogFrom(t *testing.T, dir *testldap.Server) func() []string {
+	t.Helper()
+	path := filepath.Join(dir.Dir, "slapd.log")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		t.Helper()
+		after, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(string(after[fi.Size():]), "\n")
+	}
+}
+
 func (b *benchBridge) groupID() string {
 	b.tb.Helper()
 	raw := b.do(http.StatusOK, "GET", "/Groups?excludedAttributes=members&filter="+url.QueryEscape(`displayName eq "big"`), "")
@@ -128,27 +147,19 @@ func TestLargeGroupPatchIsOneModify(t *testing.T) {
 	gid := b.groupID()
 	uid := fmt.Sprintf("user%06d@example.com", bigGroupMembers)
 	id := b.idOf(uid)
-	logPath := filepath.Join(dir.Dir, "slapd.log")
 	for _, tt := range []struct{ name, body string }{
 		{"add", addMemberBody(id)},
 		{"remove", removeMemberBody(id)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before, err := os.ReadFile(logPath)
-			if err != nil {
-				t.Fatal(err)
-			}
+			logged := slapdLogFrom(t, dir)
 			b.ops.take()
 			b.do(http.StatusNoContent, "PATCH", "/Groups/"+gid, tt.body)
 			if n := b.ops.take()["modify"]; n != 1 {
 				t.Errorf("%d LDAP modifies, want 1", n)
 			}
-			after, err := os.ReadFile(logPath)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var mods, memberReads []string
-			for _, line := range strings.Split(string(after[len(before):]), "\n") {
+			for _, line := range logged() {
 				switch {
 				case strings.Contains(line, " MOD attr="):
 					mods = append(mods, line[strings.Index(line, "MOD attr="):])
