@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -69,18 +68,16 @@ func needCommands(kind Kind, install string, paths ...string) error {
 }
 
 // newInstanceDir makes the fresh temp dir an instance lives in, readable
-// by other users (daemons that drop privileges must traverse it), with
-// owner.pid for the reaper.
+// by other users (daemons that drop privileges must traverse it).
 func newInstanceDir(kind Kind) (string, error) {
-	d, err := os.MkdirTemp("", tempGlob+string(kind)+"-")
+	d, err := newTempDir(tempGlob + string(kind) + "-")
 	if err != nil {
-		return "", fmt.Errorf("testldap: temp dir: %w (set TMPDIR to a writable directory)", err)
+		return "", err
 	}
 	if err := os.Chmod(d, 0o755); err != nil {
 		os.RemoveAll(d)
 		return "", fmt.Errorf("testldap: %w", err)
 	}
-	_ = os.WriteFile(filepath.Join(d, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	return d, nil
 }
 

@@ -132,13 +132,11 @@ func StartProcess(opts Options) (*Server, error) {
 	}
 	s.relaunch = s.launch
 	if s.Dir == "" {
-		d, err := os.MkdirTemp("", tempGlob)
+		d, err := newTempDir(tempGlob)
 		if err != nil {
-			return nil, fmt.Errorf("testldap: temp dir: %w (set TMPDIR to a writable directory)", err)
+			return nil, err
 		}
 		s.Dir, s.tempDir = d, true
-		// Lets a later run reap this dir if this process dies without Stop.
-		_ = os.WriteFile(filepath.Join(d, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	} else {
 		// slapd.conf holds paths to Dir; absolute ones survive a chdir.
 		var err error
@@ -293,6 +291,17 @@ func (s *Server) launch() error {
 		}
 	}
 	return err
+}
+
+// newTempDir makes a fresh temp dir named prefix…, with owner.pid: a later
+// run reaps the dir if this process dies without Stop.
+func newTempDir(prefix string) (string, error) {
+	d, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", fmt.Errorf("testldap: temp dir: %w (set TMPDIR to a writable directory)", err)
+	}
+	_ = os.WriteFile(filepath.Join(d, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
+	return d, nil
 }
 
 // busy reports whether someone else holds a loopback port.
