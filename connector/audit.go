@@ -27,10 +27,3 @@ func (a *auditLog) write(ctx context.Context, op, dn string, attrs []string, err
 	}
 	a.log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", clientName(ctx), "result", result)
 }
-
-// writeIf logs only when the operation was actually sent.
-func (a *auditLog) writeIf(ctx context.Context, sent bool, op, dn string, attrs []string, err error) {
-	if sent {
-		a.write(ctx, op, dn, attrs, err)
-	}
-}

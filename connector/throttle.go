@@ -30,9 +30,6 @@ func newThrottle(maxInFlight int, queue, timeout time.Duration) *throttle {
 	return &throttle{slots: make(chan struct{}, maxInFlight), queue: queue, timeout: timeout}
 }
 
-// inFlight is the number of requests holding a slot.
-func (t *throttle) inFlight() int { return len(t.slots) }
-
 func (t *throttle) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		select {
