@@ -15,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
   fi
   echo "scripts/test.sh: the 389 DS and Samba AD test beds need root; running again under sudo" >&2
-  exec sudo env "PATH=$PATH" ${FUZZTIME:+"FUZZTIME=$FUZZTIME"} bash "$0" "$@"
+  exec sudo env "PATH=$PATH" ${FUZZTIME:+"FUZZTIME=$FUZZTIME"} ${CI:+"CI=$CI"} bash "$0" "$@"
 fi
 
 step() { printf '\n== %s\n' "$*"; }
