@@ -130,6 +130,12 @@ func checkJSON(body []byte, maxString int) *bodyError {
 			if len(v) > maxString {
 				return &bodyError{"invalidValue", fmt.Sprintf("A number is longer than %d bytes (server.maxStringLength).", maxString)}
 			}
+			// Go decodes numbers as float64; one beyond its range (1E1000)
+			// would pass this walk and then fail in the library's decoder
+			// with a message naming Go types.
+			if _, err := v.Float64(); err != nil {
+				return &bodyError{"invalidValue", fmt.Sprintf("The number %s is out of range; SCIM numbers must fit a 64-bit float.", truncate(string(v), 64))}
+			}
 		}
 		// A value (or a closed container) completed: in an object the next
 		// token is a key again; at the top level the body must end here.

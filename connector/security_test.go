@@ -54,6 +54,7 @@ func TestBadInputLeavesDirectoryUnchanged(t *testing.T) {
 		{"huge string", "POST", "/Users", user(`"displayName":"` + long + `"`), false, 400, "invalidValue"},
 		{"huge key", "POST", "/Users", user(`"` + long + `":"x"`), false, 400, "invalidValue"},
 		{"huge number", "POST", "/Users", user(`"x":` + strings.Repeat("9", maxString+1)), false, 400, "invalidValue"},
+		{"number beyond float64", "POST", "/Users", user(`"x":1E1000`), false, 400, "invalidValue"},
 		{"duplicate key", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@corp.local","userName":"b@corp.local"}`, false, 400, "invalidSyntax"},
 		{"duplicate key in other case", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@corp.local","USERNAME":"b@corp.local"}`, false, 400, "invalidSyntax"},
 		{"duplicate nested key", "POST", "/Users", user(`"name":{"givenName":"A","givenName":"B"}`), false, 400, "invalidSyntax"},
