@@ -75,7 +75,7 @@ func serviceCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		var err error
-		if abs, err = installablePaths(*path, stderr); err != nil {
+		if abs, err = installablePaths(*path, *name, stderr); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -114,9 +114,9 @@ func serviceCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	switch action {
 	case "install":
-		fmt.Fprintf(stdout, "installed %s: runs %q serve --config %q at boot; start it with \"scim2ldap service start\"\n", *name, exePath(), abs)
+		fmt.Fprintf(stdout, "installed %s: runs %q serve --config %q at boot; start it with \"scim2ldap service start%s\"\n", *name, exePath(), abs, nameFlag(*name))
 		if runtime.GOOS == "linux" {
-			fmt.Fprintf(stdout, "secrets (e.g. SCIM2LDAP_BIND_PASSWORD=…) go into /etc/scim2ldap/%s.env (mode 0600); logs: journalctl -u %s\n", *name, *name)
+			fmt.Fprintf(stdout, "secrets (e.g. SCIM2LDAP_BIND_PASSWORD=…) go into %s (mode 0600); logs: journalctl -u %s\n", envFile(*name), *name)
 		}
 	default:
 		fmt.Fprintf(stdout, "%s: %s done\n", *name, action)
@@ -127,7 +127,7 @@ func serviceCmd(args []string, stdout, stderr io.Writer) int {
 // installablePaths checks the configuration before it is installed (a
 // service that fails at every boot is worse than an error now) and that
 // the service user will be able to read it.
-func installablePaths(path string, stderr io.Writer) (string, error) {
+func installablePaths(path, name string, stderr io.Writer) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -147,9 +147,21 @@ func installablePaths(path string, stderr io.Writer) (string, error) {
 		}
 	}
 	if fi, err := os.Stat(abs); err == nil && fi.Mode().Perm()&0o004 == 0 {
-		fmt.Fprintf(stderr, "warning: %s is not world-readable, but the service runs as a transient user (DynamicUser); fix: chmod 0644 it and keep secrets in /etc/scim2ldap/%s.env as ${VAR}\n", abs, serviceName)
+		fmt.Fprintf(stderr, "warning: %s is not world-readable, but the service runs as a transient user (DynamicUser); fix: chmod 0644 it and keep secrets in %s as ${VAR}\n", abs, envFile(name))
 	}
 	return abs, nil
+}
+
+// envFile is where the unit (EnvironmentFile=-/etc/scim2ldap/{{Name}}.env)
+// reads a service's secrets; a second bridge installed with --name has its own.
+func envFile(name string) string { return "/etc/scim2ldap/" + name + ".env" }
+
+// nameFlag is what the admin must add to later service commands.
+func nameFlag(name string) string {
+	if name == serviceName {
+		return ""
+	}
+	return " --name " + name
 }
 
 func exePath() string {

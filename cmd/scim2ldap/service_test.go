@@ -52,3 +52,17 @@ func TestSystemdUnitMatchesExample(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceEnvFileFollowsName: a bridge installed with --name reads its
+// secrets from its own file, and the admin is told that file's name.
+func TestServiceEnvFileFollowsName(t *testing.T) {
+	for _, name := range []string{serviceName, "scim2ldap-eu"} {
+		unit := strings.ReplaceAll(systemdUnit, "{{Name}}", name)
+		if want := "EnvironmentFile=-" + envFile(name) + "\n"; !strings.Contains(unit, want) {
+			t.Errorf("--name %s: the unit lacks %q", name, want)
+		}
+	}
+	if nameFlag(serviceName) != "" || nameFlag("scim2ldap-eu") != " --name scim2ldap-eu" {
+		t.Errorf("nameFlag: %q %q", nameFlag(serviceName), nameFlag("scim2ldap-eu"))
+	}
+}
