@@ -39,6 +39,13 @@ func parseTemplate(s string) (*template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("placeholder %q in %q is not a SCIM attribute path: %w", rest[open:open+end+1], s, err)
 		}
+		if p.Filter != nil {
+			// Checked here so that a selector render cannot use fails at
+			// start-up instead of silently rendering nothing.
+			if err := (&field{}).setSelector(p.Filter); err != nil {
+				return nil, fmt.Errorf("placeholder %q in %q: %w", rest[open:open+end+1], s, err)
+			}
+		}
 		t.literals = append(t.literals, rest[:open])
 		t.paths = append(t.paths, p)
 		rest = rest[open+end+1:]
