@@ -75,8 +75,8 @@ func probeConnection(ctx context.Context, r *report, cfg *config.Config, p *ldap
 				detail = fmt.Sprintf("handshake done, certificate %q NOT verified (ldap.insecureSkipVerify)", peer)
 			}
 			r.pass(step, detail)
-			if d := time.Until(notAfter); d < certWarning && !notAfter.IsZero() {
-				r.warn(step, fmt.Sprintf("the directory's certificate expires in %d days (%s); renew it before then", int(d.Hours()/24), notAfter.Format(time.DateOnly)))
+			if w := expiryWarning("the directory's", notAfter, time.Now()); w != "" {
+				r.warn(step, w+"; renew it before then")
 			}
 		}
 	}

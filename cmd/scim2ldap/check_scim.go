@@ -272,6 +272,11 @@ func (p *scimProbe) connect(ctx context.Context, rel string) (answer, bool) {
 		c := res.TLS.PeerCertificates[0]
 		p.r.pass("scim tls "+addr, fmt.Sprintf("certificate %q trusted, valid until %s", c.Subject.CommonName, c.NotAfter.Format(time.DateOnly)))
 	}
+	if err == nil && res.TLS != nil && len(res.TLS.PeerCertificates) > 0 {
+		if w := expiryWarning("the bridge's", res.TLS.PeerCertificates[0].NotAfter, time.Now()); w != "" {
+			p.r.warn("scim tls "+addr, w+"; replace server.tls.certFile and keyFile, then send SIGHUP (systemctl reload scim2ldap)")
+		}
+	}
 	if err != nil {
 		var cause, fix string
 		var dns *net.DNSError

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
@@ -227,5 +228,25 @@ func TestCheckRecognisesSeedMistakes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExpiryWarning: check warns about the bridge's and the directory's
+// certificates within certWarning of their end, and says when one is over.
+func TestExpiryWarning(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		notAfter time.Time
+		want     string
+	}{
+		{time.Time{}, ""},
+		{now.Add(certWarning + time.Hour), ""},
+		{now.Add(3*24*time.Hour + time.Hour), "the bridge's certificate expires in 3 days (2026-11-26)"},
+		{now.Add(-time.Hour), "the bridge's certificate expired on 2026-11-23; clients refuse it"},
+	}
+	for _, tt := range tests {
+		if got := expiryWarning("the bridge's", tt.notAfter, now); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.notAfter, got, tt.want)
+		}
 	}
 }
