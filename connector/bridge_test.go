@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -78,7 +79,7 @@ func (o bridge) start(t *testing.T) *bed {
 	if !o.serve {
 		return b
 	}
-	addr, _ := serve(t, srv)
+	addr, _ := testbridge.Serve(t, srv)
 	scheme := "http"
 	if cfg.Server.TLS.CertFile != "" {
 		scheme = "https"

@@ -1,12 +1,10 @@
 package connector_test
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -17,7 +15,8 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -108,9 +107,9 @@ func TestHealthEndpoints(t *testing.T) {
 // TestHealthOnItsOwnListener: with server.healthListen the probes and
 // metrics move there, and the SCIM listener no longer answers them.
 func TestHealthOnItsOwnListener(t *testing.T) {
-	healthAddr := freePort(t)
+	healthAddr := testldap.FreeAddr(t)
 	_, srv, cfg := opsBed(t, nil, func(c *config.Config) { c.Server.Listen = "127.0.0.1:0"; c.Server.HealthListen = healthAddr })
-	scim, health := serve(t, srv)
+	scim, health := testbridge.Serve(t, srv)
 	if health == nil {
 		t.Fatal("no health listener")
 	}
@@ -126,38 +125,6 @@ func TestHealthOnItsOwnListener(t *testing.T) {
 	if code, _ := plainGet(t, "http://"+scim.String()+"/metrics"); code == http.StatusOK {
 		t.Errorf("/metrics still on the SCIM listener")
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// serve runs srv on its configured listeners until the test ends.
-func serve(t *testing.T, srv *connector.Server) (scim net.Addr, health net.Addr) {
-	t.Helper()
-	l, h, err := srv.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l, h) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	if h != nil {
-		health = h.Addr()
-	}
-	return l.Addr(), health
 }
 
 // TestSecretsNeverLogged runs a user's whole life with password pushes,
@@ -262,7 +229,7 @@ func TestTLSServingAndReload(t *testing.T) {
 		c.Server.Listen = "127.0.0.1:0"
 		c.Server.TLS = config.ServerTLS{CertFile: cert1, KeyFile: key1}
 	})
-	addr, _ := serve(t, srv)
+	addr, _ := testbridge.Serve(t, srv)
 	url := "https://localhost:" + portOf(addr) + cfg.Server.BasePath + "/ServiceProviderConfig"
 
 	cert2, key2, pool2 := writeCert(t, dir, "two")

@@ -3,7 +3,6 @@ package ldapstore
 import (
 	"context"
 	"log/slog"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -77,17 +76,7 @@ func person(uid string, extra ...string) map[string][]string {
 
 // deadURL is an ldap:// URL on a loopback port nobody listens on.
 func deadURL(t *testing.T) string {
-	return "ldap://127.0.0.1:" + strconv.Itoa(freePort(t))
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return "ldap://127.0.0.1:" + strconv.Itoa(testldap.FreePort(t))
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {

@@ -47,7 +47,7 @@ func TestAllURLsDown(t *testing.T) {
 
 // The bridge starts while the directory is down and recovers by itself.
 func TestDirectoryComesUpLater(t *testing.T) {
-	port := freePort(t)
+	port := testldap.FreePort(t)
 	url := "ldap://127.0.0.1:" + strconv.Itoa(port)
 	s, _ := openStoreOpts(t, adminOpts(url))
 	if err := s.Ping(t.Context()); !IsUnavailable(err) {

@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -49,17 +47,6 @@ func writeConfig(t *testing.T, ldapURL, listen string, replace ...string) string
 }
 
 // freeAddr is a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // startBridge serves the configuration at path in-process until the test
 // ends.
 func startBridge(t *testing.T, path string) {
@@ -76,20 +63,10 @@ func startBridge(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, h, err := srv.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l, h) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		store.Close()
-	})
+	// Cleanups run last-registered first: the server stops before the
+	// store closes.
+	t.Cleanup(func() { store.Close() })
+	testbridge.Serve(t, srv)
 }
 
 func runCheck(t *testing.T, args ...string) (int, string) {
@@ -102,7 +79,7 @@ func runCheck(t *testing.T, args ...string) (int, string) {
 
 func TestCheck(t *testing.T) {
 	dir := testldap.Start(t)
-	listen := freeAddr(t)
+	listen := testldap.FreeAddr(t)
 	healthy := writeConfig(t, dir.URL, listen)
 	startBridge(t, healthy)
 	bridge := "http://" + listen + "/scim/v2/"
@@ -137,7 +114,7 @@ func TestCheck(t *testing.T) {
 		{name: "wrong bind password", config: writeConfig(t, dir.URL, listen, `"${SCIM2LDAP_BIND_PASSWORD:-admin}"`, "Wr0ng-Secret-99"), wantCode: 1,
 			want:  []string{"FAIL ldap bind", "rejected the credentials", "ldap.bindPassword", "SKIP ldap directory checks"},
 			never: []string{"Wr0ng-Secret-99"}},
-		{name: "unreachable URL", config: writeConfig(t, "ldap://"+freeAddr(t), listen), wantCode: 1,
+		{name: "unreachable URL", config: writeConfig(t, "ldap://"+testldap.FreeAddr(t), listen), wantCode: 1,
 			want: []string{"FAIL ldap connect", "could not connect", "connection refused"}},
 		{name: "directory does not answer", config: writeConfig(t, hung.URL, listen, "ldap:\n  urls:", "ldap:\n  dialTimeout: 1s\n  urls:"), pause: true, wantCode: 1,
 			want: []string{"PASS ldap connect", "FAIL ldap bind", "timed out", "within ldap.dialTimeout 1s"}},
@@ -161,9 +138,9 @@ func TestCheck(t *testing.T) {
 			want: []string{"FAIL scim GET /ServiceProviderConfig: 401 Unauthorized"}, never: []string{"not-the-token"}},
 		{name: "SCIM 1.1 base URL", config: healthy, args: []string{"--url", "http://" + listen + "/scim/"}, wantCode: 0,
 			want: []string{"SCIM 1.1", "PASS scim GET /ServiceProviderConfigs", "PASS scim GET /Users?startIndex=1&count=2"}},
-		{name: "bridge not running, no --url", config: writeConfig(t, dir.URL, freeAddr(t)), wantCode: 0,
+		{name: "bridge not running, no --url", config: writeConfig(t, dir.URL, testldap.FreeAddr(t)), wantCode: 0,
 			want: []string{"SKIP scim: nothing listens at"}},
-		{name: "bridge not running, --url", config: healthy, args: []string{"--url", "http://" + freeAddr(t) + "/scim/v2/"}, wantCode: 1,
+		{name: "bridge not running, --url", config: healthy, args: []string{"--url", "http://" + testldap.FreeAddr(t) + "/scim/v2/"}, wantCode: 1,
 			want: []string{"FAIL scim connect", "connection refused"}},
 	}
 	for _, tc := range tests {
@@ -197,7 +174,7 @@ func TestCheck(t *testing.T) {
 // without /v2 on a bridge that serves SCIM 2.0 only.
 func TestCheckRecognisesSeedMistakes(t *testing.T) {
 	dir := testldap.Start(t)
-	listen := freeAddr(t)
+	listen := testldap.FreeAddr(t)
 	v2only := writeConfig(t, dir.URL, listen, "basePath: /scim/v2\n", "basePath: /scim/v2\n  v1BasePaths: []\n")
 	startBridge(t, v2only)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

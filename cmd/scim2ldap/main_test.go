@@ -79,7 +79,7 @@ func TestMain(m *testing.M) {
 func TestServeStopsGracefullyOnSIGTERM(t *testing.T) {
 	dir := testldap.Start(t)
 	bin := buildBinary(t)
-	addr := freeAddr(t)
+	addr := testldap.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "--config", "../../examples/openldap.yaml")
 	cmd.Env = append(os.Environ(), "SCIM2LDAP_LDAP_URL="+dir.URL, "SCIM2LDAP_LISTEN="+addr, "SCIM2LDAP_TOKEN=test-token-123")
 	// Read while the bridge may still write (the failure messages below).

@@ -19,7 +19,7 @@ import (
 func TestServeDryRunAndSIGHUP(t *testing.T) {
 	dir := testldap.Start(t)
 	bin := buildBinary(t)
-	listen := freeAddr(t)
+	listen := testldap.FreeAddr(t)
 	path := writeConfig(t, dir.URL, listen)
 	cmd := exec.Command(bin, "serve", "--dry-run", "--config", path)
 	logs := &testldap.LogBuffer{}

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,22 @@ func UnicodePwd(password string) string {
 		b[2*i], b[2*i+1] = byte(r), byte(r>>8)
 	}
 	return string(b)
+}
+
+// FreeAddr is a loopback host:port nothing listens on at the moment, for a
+// bridge to listen on or for a client to find dead.
+func FreeAddr(tb testing.TB) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(tb)))
+}
+
+// FreePort is a loopback port nothing listens on at the moment, e.g. for a
+// directory started later in the test (Options.Port).
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
