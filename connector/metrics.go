@@ -59,7 +59,9 @@ func newMetrics(bases []string) *metrics {
 		}, []string{"op"}),
 	}
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.inFlight, m.ldapOps, m.ldapErrors, m.ldapDuration,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		// go_build_info{version=…}: which build a scraped instance runs.
+		collectors.NewBuildInfoCollector())
 	for _, b := range bases {
 		if b != "/" {
 			m.bases = append(m.bases, b)

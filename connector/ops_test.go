@@ -53,6 +53,7 @@ func TestMetricsShowHTTPAndLDAPAfterTraffic(t *testing.T) {
 		`scim2ldap_ldap_operations_total{op="password modify"} 1`,
 		`scim2ldap_ldap_operations_total{op="connect"}`,
 		`scim2ldap_ldap_operation_duration_seconds_count{op="search"}`,
+		`go_build_info{`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

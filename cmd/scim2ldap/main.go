@@ -12,14 +12,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it, buildVersion reads what the Go toolchain stamped into the binary, so
+// a bug report from "scim2ldap version" still names the commit.
+var version = buildVersion("dev")
 
 const usage = `scim2ldap — SCIM to LDAP bridge
 
@@ -51,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "service":
 		return serviceCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "scim2ldap %s\n", version)
+		fmt.Fprintf(stdout, "scim2ldap %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
