@@ -29,6 +29,9 @@ func (s *Store) ModifyPermissive(ctx context.Context, dn string, changes []Chang
 			s.noPermissive.Store(true)
 			s.log.Debug("ldap: the directory refuses Permissive Modify; using per-value modifies", "dn", dn)
 		case redundantChange(code):
+			// The control was taken but not honoured: the same modify
+			// without it can only fail the same way.
+			return s.modifyEach(ctx, dn, changes)
 		default:
 			return err
 		}
@@ -38,6 +41,13 @@ func (s *Store) ModifyPermissive(ctx context.Context, dn string, changes []Chang
 	if !redundantChange(Code(err)) {
 		return err
 	}
+	return s.modifyEach(ctx, dn, changes)
+}
+
+// modifyEach applies changes one value at a time, passing over a value
+// that is already as asked (an add of a present value, a delete of an
+// absent one) and failing on anything else.
+func (s *Store) modifyEach(ctx context.Context, dn string, changes []Change) error {
 	for _, c := range changes {
 		for _, one := range splitChange(c) {
 			if err := s.modify(ctx, "modify", dn, []Change{one}, nil); err != nil {
