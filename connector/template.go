@@ -12,8 +12,16 @@ import (
 // document render as nothing and the surrounding spaces collapse, so a user
 // without a given name gets "User", not " User".
 type template struct {
-	literals []string              // len(paths)+1
-	paths    []scimfilter.AttrPath // placeholders in order
+	literals     []string      // len(placeholders)+1
+	placeholders []placeholder // in order
+}
+
+// placeholder is one {path}, with the element selector a multi-valued
+// attribute needs (sub-attribute, [type eq "x"] or [primary eq true])
+// compiled once, when the configuration is loaded.
+type placeholder struct {
+	path scimfilter.AttrPath
+	sel  *field
 }
 
 func parseTemplate(s string) (*template, error) {
@@ -39,15 +47,17 @@ func parseTemplate(s string) (*template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("placeholder %q in %q is not a SCIM attribute path: %w", rest[open:open+end+1], s, err)
 		}
+		sel := &field{sub: p.Sub, primary: true}
+		if sel.sub == "" {
+			sel.sub = "value"
+		}
 		if p.Filter != nil {
-			// Checked here so that a selector render cannot use fails at
-			// start-up instead of silently rendering nothing.
-			if err := (&field{}).setSelector(p.Filter); err != nil {
+			if err := sel.setSelector(p.Filter); err != nil {
 				return nil, fmt.Errorf("placeholder %q in %q: %w", rest[open:open+end+1], s, err)
 			}
 		}
 		t.literals = append(t.literals, rest[:open])
-		t.paths = append(t.paths, p)
+		t.placeholders = append(t.placeholders, placeholder{path: p, sel: sel})
 		rest = rest[open+end+1:]
 	}
 }
@@ -57,8 +67,8 @@ func (t *template) render(doc map[string]interface{}) string {
 	var b strings.Builder
 	for i, lit := range t.literals {
 		b.WriteString(lit)
-		if i < len(t.paths) {
-			if v := pathStrings(doc, t.paths[i]); len(v) > 0 {
+		if i < len(t.placeholders) {
+			if v := t.placeholders[i].strings(doc); len(v) > 0 {
 				b.WriteString(v[0])
 			}
 		}
@@ -66,10 +76,9 @@ func (t *template) render(doc map[string]interface{}) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// pathStrings reads the values at a SCIM path from a document. Only
-// [type eq "x"] and [primary eq true] element filters are understood here,
-// which is what mappings and templates use.
-func pathStrings(doc map[string]interface{}, p scimfilter.AttrPath) []string {
+// strings reads the placeholder's values from a document.
+func (ph placeholder) strings(doc map[string]interface{}) []string {
+	p, sel := ph.path, ph.sel
 	container := doc
 	if p.URN != "" {
 		container, _ = lookupFold(doc, p.URN).(map[string]interface{})
@@ -77,13 +86,6 @@ func pathStrings(doc map[string]interface{}, p scimfilter.AttrPath) []string {
 	v := lookupFold(container, p.Name)
 	if list := asList(v); list != nil {
 		if _, isObj := v.(map[string]interface{}); !isObj || p.Filter != nil {
-			sel := &field{sub: p.Sub, primary: true}
-			if sel.sub == "" {
-				sel.sub = "value"
-			}
-			if p.Filter != nil && sel.setSelector(p.Filter) != nil {
-				return nil
-			}
 			var out []string
 			for _, el := range sel.selectElements(list) {
 				out = append(out, scalarStrings(lookupFold(el, sel.sub))...)
