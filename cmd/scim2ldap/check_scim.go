@@ -256,7 +256,9 @@ func (p *scimProbe) connect(ctx context.Context, rel string) (answer, bool) {
 	step := "scim connect " + addr
 	start := time.Now()
 	res, body, err := p.do(ctx, rel, p.auth)
+	trusted := true
 	if err != nil && isTLSTrust(err) {
+		trusted = false
 		warnOnly := !p.explicit
 		cause := "the bridge's certificate is not trusted by this machine: " + tlsDetail(err.Error())
 		fix := "use a certificate from a CA the clients trust, or import it into every client (the Okta agent: its JRE cacerts) and into this machine's trust store"
@@ -268,12 +270,14 @@ func (p *scimProbe) connect(ctx context.Context, rel string) (answer, bool) {
 		// Go on without verification to check the rest.
 		p.client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // reported above
 		res, body, err = p.do(ctx, rel, p.auth)
-	} else if err == nil && res.TLS != nil && len(res.TLS.PeerCertificates) > 0 {
-		c := res.TLS.PeerCertificates[0]
-		p.r.pass("scim tls "+addr, fmt.Sprintf("certificate %q trusted, valid until %s", c.Subject.CommonName, c.NotAfter.Format(time.DateOnly)))
 	}
 	if err == nil && res.TLS != nil && len(res.TLS.PeerCertificates) > 0 {
-		if w := expiryWarning("the bridge's", res.TLS.PeerCertificates[0].NotAfter, time.Now()); w != "" {
+		c := res.TLS.PeerCertificates[0]
+		if trusted {
+			p.r.pass("scim tls "+addr, fmt.Sprintf("certificate %q trusted, valid until %s", c.Subject.CommonName, c.NotAfter.Format(time.DateOnly)))
+		}
+		// Also for an untrusted certificate, reached on the retry above.
+		if w := expiryWarning("the bridge's", c.NotAfter, time.Now()); w != "" {
 			p.r.warn("scim tls "+addr, w+"; replace server.tls.certFile and keyFile, then send SIGHUP (systemctl reload scim2ldap)")
 		}
 	}

@@ -46,7 +46,6 @@ func writeConfig(t *testing.T, ldapURL, listen string, replace ...string) string
 	return path
 }
 
-// freeAddr is a loopback address nothing listens on.
 // startBridge serves the configuration at path in-process until the test
 // ends.
 func startBridge(t *testing.T, path string) {
@@ -83,6 +82,13 @@ func TestCheck(t *testing.T) {
 	healthy := writeConfig(t, dir.URL, listen)
 	startBridge(t, healthy)
 	bridge := "http://" + listen + "/scim/v2/"
+
+	// The bridge over HTTPS with the test bed's self-signed certificate,
+	// which this machine does not trust.
+	tlsListen := testldap.FreeAddr(t)
+	tlsBridge := writeConfig(t, dir.URL, tlsListen, "  # tls:\n  #   certFile: /etc/scim2ldap/tls.crt\n  #   keyFile: /etc/scim2ldap/tls.key\n",
+		"  tls:\n    certFile: "+dir.CAFile+"\n    keyFile: "+filepath.Join(dir.Dir, "tls.key")+"\n")
+	startBridge(t, tlsBridge)
 
 	// A directory that accepts TCP but never answers: what a hung server
 	// (or a middlebox that swallows the bind) looks like.
@@ -138,6 +144,13 @@ func TestCheck(t *testing.T) {
 			want: []string{"FAIL scim GET /ServiceProviderConfig: 401 Unauthorized"}, never: []string{"not-the-token"}},
 		{name: "SCIM 1.1 base URL", config: healthy, args: []string{"--url", "http://" + listen + "/scim/"}, wantCode: 0,
 			want: []string{"SCIM 1.1", "PASS scim GET /ServiceProviderConfigs", "PASS scim GET /Users?startIndex=1&count=2"}},
+		// At the configured address an untrusted certificate is a warning
+		// (clients may trust what this machine does not); the probes go on.
+		{name: "bridge certificate not trusted, no --url", config: tlsBridge, wantCode: 0,
+			want:  []string{"WARN scim tls " + tlsListen, "not trusted", "PASS scim GET /ServiceProviderConfig", "all checks passed"},
+			never: []string{"PASS scim tls"}},
+		{name: "bridge certificate not trusted, --url", config: tlsBridge, args: []string{"--url", "https://" + tlsListen + "/scim/v2/"}, wantCode: 1,
+			want: []string{"FAIL scim tls " + tlsListen, "not trusted", "import it into every client", "PASS scim GET /ServiceProviderConfig"}},
 		{name: "bridge not running, no --url", config: writeConfig(t, dir.URL, testldap.FreeAddr(t)), wantCode: 0,
 			want: []string{"SKIP scim: nothing listens at"}},
 		{name: "bridge not running, --url", config: healthy, args: []string{"--url", "http://" + testldap.FreeAddr(t) + "/scim/v2/"}, wantCode: 1,
