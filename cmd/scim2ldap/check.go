@@ -73,19 +73,6 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return r.exit()
 }
 
-// expiryWarning says whose certificate expires (or has expired) within
-// certWarning of now; "" when it has longer, or no end is known.
-func expiryWarning(whose string, notAfter, now time.Time) string {
-	left := notAfter.Sub(now)
-	switch {
-	case notAfter.IsZero() || left >= certWarning:
-		return ""
-	case left <= 0:
-		return fmt.Sprintf("%s certificate expired on %s; clients refuse it", whose, notAfter.Format(time.DateOnly))
-	}
-	return fmt.Sprintf("%s certificate expires in %d days (%s)", whose, int(left.Hours()/24), notAfter.Format(time.DateOnly))
-}
-
 // report prints one line per step.
 type report struct {
 	w      io.Writer

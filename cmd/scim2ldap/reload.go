@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -65,6 +66,19 @@ func reload(path string, running *config.Config, srv *connector.Server, log *slo
 // every handshake.
 const certWarning = 14 * 24 * time.Hour
 
+// expiryWarning says whose certificate expires (or has expired) within
+// certWarning of now; "" when it has longer, or no end is known.
+func expiryWarning(whose string, notAfter, now time.Time) string {
+	left := notAfter.Sub(now)
+	switch {
+	case notAfter.IsZero() || left >= certWarning:
+		return ""
+	case left <= 0:
+		return fmt.Sprintf("%s certificate expired on %s; clients refuse it", whose, notAfter.Format(time.DateOnly))
+	}
+	return fmt.Sprintf("%s certificate expires in %d days (%s)", whose, int(left.Hours()/24), notAfter.Format(time.DateOnly))
+}
+
 // logCertificate says when the served certificate expires, and warns
 // within certWarning of it.
 func logCertificate(log *slog.Logger, srv *connector.Server) {
@@ -72,8 +86,8 @@ func logCertificate(log *slog.Logger, srv *connector.Server) {
 	if end.IsZero() {
 		return
 	}
-	if left := time.Until(end); left < certWarning {
-		log.Warn("the TLS certificate expires soon; replace server.tls.certFile/keyFile and send SIGHUP", "not_after", end, "days_left", int(left.Hours()/24))
+	if w := expiryWarning("the bridge's TLS", end, time.Now()); w != "" {
+		log.Warn(w+"; replace server.tls.certFile/keyFile and send SIGHUP", "not_after", end, "days_left", int(time.Until(end).Hours()/24))
 		return
 	}
 	log.Info("TLS certificate", "not_after", end)
