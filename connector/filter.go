@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim/errors"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -21,7 +22,7 @@ import (
 type special func(ctx context.Context, c scimfilter.Compare) (ldapstore.Filter, error)
 
 type filterTranslator struct {
-	m        *mapping
+	m        *mapping.Mapping
 	specials map[string]special // lower-cased "name" or "name.sub"
 	aliases  map[string]string  // SCIM 1.1 "email" → "emails"
 }
@@ -95,7 +96,7 @@ func (t *filterTranslator) compare(ctx context.Context, c scimfilter.Compare) (l
 	if len(fields) == 0 {
 		return nil, t.unknown(c.Path)
 	}
-	if fields[0].multi {
+	if fields[0].Multi {
 		inner := scimfilter.Compare{Path: scimfilter.AttrPath{Name: p.Sub}, Op: c.Op, Value: c.Value}
 		if p.Sub == "" {
 			inner.Path.Name = "value"
@@ -103,8 +104,8 @@ func (t *filterTranslator) compare(ctx context.Context, c scimfilter.Compare) (l
 		return t.elements(scimfilter.AttrPath{URN: p.URN, Name: p.Name}, inner)
 	}
 	for _, f := range fields {
-		if strings.EqualFold(f.sub, p.Sub) {
-			return ldapCompare(f.ldap, c, f.simpleType)
+		if strings.EqualFold(f.Sub, p.Sub) {
+			return ldapCompare(f.LDAP, c, f.SimpleType)
 		}
 	}
 	return nil, t.unknown(c.Path)
@@ -129,7 +130,7 @@ func (t *filterTranslator) elements(p scimfilter.AttrPath, inner scimfilter.Expr
 		case lf != nil:
 			alts = append(alts, lf)
 		case val:
-			alts = append(alts, ldapstore.Present(f.ldap))
+			alts = append(alts, ldapstore.Present(f.LDAP))
 		}
 	}
 	if len(alts) == 0 {
@@ -140,7 +141,7 @@ func (t *filterTranslator) elements(p scimfilter.AttrPath, inner scimfilter.Expr
 
 // elementExpr returns either an LDAP filter, or (nil, constant) when the
 // expression does not depend on the directory for this field.
-func (t *filterTranslator) elementExpr(f *field, e scimfilter.Expr) (ldapstore.Filter, bool, error) {
+func (t *filterTranslator) elementExpr(f *mapping.Field, e scimfilter.Expr) (ldapstore.Filter, bool, error) {
 	switch x := e.(type) {
 	case scimfilter.Logical:
 		l, lc, err := t.elementExpr(f, x.Left)
@@ -176,13 +177,13 @@ func (t *filterTranslator) elementExpr(f *field, e scimfilter.Expr) (ldapstore.F
 	case scimfilter.Compare:
 		name := strings.ToLower(x.Path.Name)
 		switch {
-		case name == "type" && f.typeValue != "":
-			return nil, compareStrings(x.Op, f.typeValue, x.Value.Str), nil
+		case name == "type" && f.TypeValue != "":
+			return nil, compareStrings(x.Op, f.TypeValue, x.Value.Str), nil
 		case name == "primary":
 			want := x.Value.Kind == scimfilter.KindBool && x.Value.Bool
-			return nil, (x.Op == scimfilter.OpEq) == (f.primary == want), nil
-		case strings.EqualFold(x.Path.Name, f.sub):
-			lf, err := ldapCompare(f.ldap, x, f.simpleType)
+			return nil, (x.Op == scimfilter.OpEq) == (f.Primary == want), nil
+		case strings.EqualFold(x.Path.Name, f.Sub):
+			lf, err := ldapCompare(f.LDAP, x, f.SimpleType)
 			return lf, false, err
 		}
 		// A sub-attribute this field does not store: no element of this
@@ -202,13 +203,13 @@ func foldConst(and, c bool, f ldapstore.Filter) (ldapstore.Filter, bool, error) 
 	return f, false, nil
 }
 
-func (t *filterTranslator) fieldsFor(urn, name string) []*field {
-	var out []*field
-	for _, f := range t.m.fields {
-		if f.isDerived() || !strings.EqualFold(f.attr, name) {
+func (t *filterTranslator) fieldsFor(urn, name string) []*mapping.Field {
+	var out []*mapping.Field
+	for _, f := range t.m.Fields {
+		if f.IsDerived() || !strings.EqualFold(f.Attr, name) {
 			continue
 		}
-		if urn == "" && f.urn == "" || urn != "" && strings.EqualFold(urn, f.urn) {
+		if urn == "" && f.URN == "" || urn != "" && strings.EqualFold(urn, f.URN) {
 			out = append(out, f)
 		}
 	}
@@ -216,22 +217,22 @@ func (t *filterTranslator) fieldsFor(urn, name string) []*field {
 }
 
 func (t *filterTranslator) unknown(p scimfilter.AttrPath) error {
-	known := make([]string, 0, len(t.specials)+len(t.m.fields))
+	known := make([]string, 0, len(t.specials)+len(t.m.Fields))
 	for k := range t.specials {
 		known = append(known, k)
 	}
-	for _, f := range t.m.fields {
-		if f.isDerived() {
+	for _, f := range t.m.Fields {
+		if f.IsDerived() {
 			continue
 		}
-		name := f.attr
-		if f.sub != "" && !f.multi {
-			name += "." + f.sub
+		name := f.Attr
+		if f.Sub != "" && !f.Multi {
+			name += "." + f.Sub
 		}
-		if f.urn != "" {
-			name = f.urn + ":" + name
+		if f.URN != "" {
+			name = f.URN + ":" + name
 		}
-		if !containsFold(known, name) {
+		if !mapping.ContainsFold(known, name) {
 			known = append(known, name)
 		}
 	}
@@ -269,7 +270,7 @@ func ldapCompare(attr string, c scimfilter.Compare, scimType string) (ldapstore.
 		return ldapstore.Present(attr), nil
 	}
 	if scimType == "dateTime" {
-		if gt, ok := toGeneralizedTime(v); ok {
+		if gt, ok := mapping.ToGeneralizedTime(v); ok {
 			v = gt
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/elimity-com/scim/errors"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -102,8 +103,8 @@ func FuzzFilterTranslation(f *testing.F) {
 		tree := inspect(t, raw, lf)
 		onAttr := 0
 		for _, l := range tree.Leaves() {
-			if !containsFold(a.ldap, l.Attr) {
-				if !containsFold(otherLeafAttrs, l.Attr) {
+			if !mapping.ContainsFold(a.ldap, l.Attr) {
+				if !mapping.ContainsFold(otherLeafAttrs, l.Attr) {
 					t.Fatalf("%s → %s: leaf on %q, which the filter does not name", raw, lf, l.Attr)
 				}
 				continue
@@ -172,9 +173,9 @@ func checkLeaf(t *testing.T, raw string, lf ldapstore.Filter, l *ldapstore.Filte
 // mapping's and the specials' (userName, id, active, meta.*).
 func mappedLDAPAttrs(u *users) []string {
 	out := []string{"uid", "entryUUID", "pwdAccountLockedTime", "createTimestamp", "modifyTimestamp", "objectClass"}
-	for _, f := range u.m.fields {
-		if !f.isDerived() {
-			out = append(out, f.ldap)
+	for _, f := range u.m.Fields {
+		if !f.IsDerived() {
+			out = append(out, f.LDAP)
 		}
 	}
 	return out
@@ -205,7 +206,7 @@ func FuzzFilterAny(f *testing.F) {
 			return
 		}
 		for _, l := range inspect(t, raw, lf).Leaves() {
-			if !containsFold(allowed, l.Attr) {
+			if !mapping.ContainsFold(allowed, l.Attr) {
 				t.Fatalf("%q → %s reaches %q, which is not mapped", raw, lf, l.Attr)
 			}
 		}

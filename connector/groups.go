@@ -9,6 +9,7 @@ import (
 
 	"github.com/elimity-com/scim"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -34,8 +35,8 @@ func (g *groups) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Re
 }
 
 func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.Resource, error) {
-	name := strings.TrimSpace(fmt.Sprint(lookupFold(doc, "displayName")))
-	if lookupFold(doc, "displayName") == nil || name == "" {
+	name := strings.TrimSpace(fmt.Sprint(mapping.LookupFold(doc, "displayName")))
+	if mapping.LookupFold(doc, "displayName") == nil || name == "" {
 		return scim.Resource{}, badValue("displayName is required")
 	}
 	if taken, err := g.nameTaken(ctx, g.cfg.DisplayNameAttribute, name); err != nil {
@@ -43,7 +44,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	} else if taken {
 		return scim.Resource{}, alreadyExists(g.kind, name)
 	}
-	ids, err := memberIDs(lookupFold(doc, "members"))
+	ids, err := memberIDs(mapping.LookupFold(doc, "members"))
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -52,7 +53,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 		return scim.Resource{}, err
 	}
 	entry := map[string][]string{"objectClass": g.cfg.ObjectClasses}
-	for attr, vals := range g.m.toLDAP(doc) {
+	for attr, vals := range g.m.ToLDAP(doc) {
 		if len(vals) > 0 {
 			entry[attr] = vals
 		}
@@ -81,12 +82,12 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 		}
 	}
 	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
-	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(projection{}))
+	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(mapping.Projection{}))
 	g.audit.write(ctx, "add", dn, keys(entry), writeErr(err))
 	if err != nil {
 		return scim.Resource{}, nameConflict(err, g.kind, name)
 	}
-	return g.resource(ctx, e, projection{})
+	return g.resource(ctx, e, mapping.Projection{})
 }
 
 // nextGID gives a new posixGroup one more than the highest gidNumber in the
@@ -111,7 +112,7 @@ func (g *groups) nextGID(ctx context.Context) (int, error) {
 
 func (g *groups) Get(r *http.Request, id string) (scim.Resource, error) {
 	ctx := r.Context()
-	proj := parseProjection(r.URL.Query())
+	proj := mapping.ParseProjection(r.URL.Query())
 	e, err := g.findByID(ctx, id, g.ldapAttributes(proj))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "get group", err)
@@ -122,7 +123,7 @@ func (g *groups) Get(r *http.Request, id string) (scim.Resource, error) {
 
 func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
 	ctx := r.Context()
-	proj := parseProjection(r.URL.Query())
+	proj := mapping.ParseProjection(r.URL.Query())
 	entries, total, err := g.list(ctx, g.ldapAttributes(proj), params)
 	if err != nil {
 		return scim.Page{}, toSCIM(ctx, g.log, "list groups", err)
@@ -141,9 +142,9 @@ func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pa
 // ldapAttributes: the member attribute is requested only when the client
 // wants members, so excludedAttributes=members costs nothing on a group of
 // any size.
-func (g *groups) ldapAttributes(p projection) []string {
+func (g *groups) ldapAttributes(p mapping.Projection) []string {
 	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, g.createdAttr(), g.modifiedAttr()}
-	if p.wants("members") {
+	if p.Wants("members") {
 		attrs = append(attrs, g.cfg.MemberAttribute)
 	}
 	return append(attrs, g.mappedAttributes(p)...)
@@ -151,13 +152,13 @@ func (g *groups) ldapAttributes(p projection) []string {
 
 func (g *groups) document(e *ldapstore.Entry) map[string]interface{} {
 	doc := map[string]interface{}{"displayName": e.First(g.cfg.DisplayNameAttribute)}
-	g.m.fromLDAP(e.Get, doc)
+	g.m.FromLDAP(e.Get, doc)
 	return doc
 }
 
-func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p projection) (scim.Resource, error) {
+func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p mapping.Projection) (scim.Resource, error) {
 	doc := g.document(e)
-	if p.wants("members") {
+	if p.Wants("members") {
 		values, err := g.store.AllValues(ctx, e, g.cfg.MemberAttribute)
 		if err != nil {
 			return scim.Resource{}, err
@@ -168,18 +169,18 @@ func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p projection)
 		}
 		doc["members"] = members
 	}
-	p.apply(doc)
+	p.Apply(doc)
 	return scim.Resource{ID: g.entryID(e), Attributes: doc, Meta: g.meta(e)}, nil
 }
 
 func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	ctx := r.Context()
-	e, err := g.findByID(ctx, id, g.ldapAttributes(projection{}))
+	e, err := g.findByID(ctx, id, g.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "replace group", err)
 	}
 	doc := map[string]interface{}(attrs)
-	ids, err := memberIDs(lookupFold(doc, "members"))
+	ids, err := memberIDs(mapping.LookupFold(doc, "members"))
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -197,7 +198,7 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 	}
 	// Members are not read here: a membership PATCH on a large group
 	// must not cost a read of every member.
-	e, err := g.findByID(ctx, id, g.ldapAttributes(projection{exclude: map[string]bool{"members": true}}))
+	e, err := g.findByID(ctx, id, g.ldapAttributes(mapping.Excluding("members")))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
 	}
@@ -231,7 +232,7 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 // must not cost on a large group.
 func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta, readBack bool) (scim.Resource, error) {
 	dn := e.DN
-	name, _ := lookupFold(doc, "displayName").(string)
+	name, _ := mapping.LookupFold(doc, "displayName").(string)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return scim.Resource{}, badValue("displayName must not be empty")
@@ -252,11 +253,11 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 	if !readBack {
 		return scim.Resource{}, g.modifyMembers(ctx, dn, changes)
 	}
-	fresh, err := g.modifyMembersRead(ctx, dn, changes, g.ldapAttributes(projection{}))
+	fresh, err := g.modifyMembersRead(ctx, dn, changes, g.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return g.resource(ctx, fresh, projection{})
+	return g.resource(ctx, fresh, mapping.Projection{})
 }
 
 // modifyMembersRead is modifyMembers answering with the group as it is
@@ -309,7 +310,7 @@ func memberIDs(v interface{}) ([]string, error) {
 	ids := make([]string, 0, len(list))
 	for _, el := range list {
 		m, _ := el.(map[string]interface{})
-		id, _ := lookupFold(m, "value").(string)
+		id, _ := mapping.LookupFold(m, "value").(string)
 		if strings.TrimSpace(id) == "" {
 			return nil, badValue("every member needs a value (a user id)")
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 )
 
@@ -174,7 +175,7 @@ func patchMemberCount(body []byte) int {
 		}
 		if strings.TrimSpace(op.Path) == "" {
 			if obj, ok := value.(map[string]interface{}); ok {
-				n += countElements(lookupFold(obj, "members"))
+				n += countElements(mapping.LookupFold(obj, "members"))
 			}
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim/errors"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -55,10 +56,10 @@ func (d *memberDelta) apply(op patchOp) (bool, error) {
 		// {"op":"replace","value":{"displayName":…,"members":[…]}}: take
 		// members out, leave the rest to the document patch.
 		obj, ok := value.(map[string]interface{})
-		if !ok || lookupFold(obj, "members") == nil {
+		if !ok || mapping.LookupFold(obj, "members") == nil {
 			return false, nil
 		}
-		ids, err := memberIDs(lookupFold(obj, "members"))
+		ids, err := memberIDs(mapping.LookupFold(obj, "members"))
 		if err != nil {
 			return false, err
 		}
@@ -287,9 +288,9 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 // groupsOf finds the groups of each user entry for the users' read-only
 // "groups" attribute: from memberOf when the directory keeps it (one batched
 // lookup for a whole page), else with one search per user.
-func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p projection) (map[string][]interface{}, error) {
+func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p mapping.Projection) (map[string][]interface{}, error) {
 	g := u.groups
-	if g == nil || !p.wants("groups") || len(entries) == 0 {
+	if g == nil || !p.Wants("groups") || len(entries) == 0 {
 		return nil, nil
 	}
 	out := map[string][]interface{}{}
@@ -415,7 +416,7 @@ func dedupe(list []string) []string {
 func without(list, remove []string) []string {
 	var out []string
 	for _, v := range list {
-		if !containsFold(remove, v) {
+		if !mapping.ContainsFold(remove, v) {
 			out = append(out, v)
 		}
 	}

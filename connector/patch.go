@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim/errors"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 )
 
@@ -90,7 +91,7 @@ func applyOne(doc map[string]interface{}, op patchOp, touched map[string]bool, u
 			if readOnlyAttrs[strings.ToLower(k)] {
 				continue
 			}
-			if containsFold(urns, k) {
+			if mapping.ContainsFold(urns, k) {
 				if ext, ok := v.(map[string]interface{}); ok {
 					for sk, sv := range ext {
 						if err := applyPath(doc, kind, k+":"+sk, sv, touched); err != nil {
@@ -120,13 +121,13 @@ func applyPath(doc map[string]interface{}, kind, rawPath string, value interface
 	container := doc
 	if p.URN != "" {
 		touched[strings.ToLower(p.URN)] = true
-		ext, _ := lookupFold(doc, p.URN).(map[string]interface{})
+		ext, _ := mapping.LookupFold(doc, p.URN).(map[string]interface{})
 		if ext == nil {
 			if kind == "remove" {
 				return nil
 			}
 			ext = map[string]interface{}{}
-			deleteFold(doc, p.URN)
+			mapping.DeleteFold(doc, p.URN)
 			doc[p.URN] = ext
 		}
 		container = ext
@@ -218,9 +219,9 @@ func sameElement(a, b interface{}) bool {
 	am, aok := a.(map[string]interface{})
 	bm, bok := b.(map[string]interface{})
 	if aok && bok {
-		av, bv := scalarStrings(lookupFold(am, "value")), scalarStrings(lookupFold(bm, "value"))
+		av, bv := mapping.ScalarStrings(mapping.LookupFold(am, "value")), mapping.ScalarStrings(mapping.LookupFold(bm, "value"))
 		return len(av) == 1 && len(bv) == 1 && av[0] == bv[0] &&
-			strings.EqualFold(fmt.Sprint(lookupFold(am, "type")), fmt.Sprint(lookupFold(bm, "type")))
+			strings.EqualFold(fmt.Sprint(mapping.LookupFold(am, "type")), fmt.Sprint(mapping.LookupFold(bm, "type")))
 	}
 	return fmt.Sprint(a) == fmt.Sprint(b)
 }
@@ -290,11 +291,11 @@ func elementMatches(el map[string]interface{}, e scimfilter.Expr) bool {
 	case scimfilter.Not:
 		return !elementMatches(el, x.X)
 	case scimfilter.Compare:
-		v := lookupFold(el, x.Path.Name)
+		v := mapping.LookupFold(el, x.Path.Name)
 		if x.Op == scimfilter.OpPr {
-			return len(scalarStrings(v)) > 0
+			return len(mapping.ScalarStrings(v)) > 0
 		}
-		have := strings.Join(scalarStrings(v), "")
+		have := strings.Join(mapping.ScalarStrings(v), "")
 		want := x.Value.Str
 		if x.Value.Kind == scimfilter.KindBool {
 			want = strings.ToUpper(fmt.Sprint(x.Value.Bool))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/elimity-com/scim"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -27,7 +28,7 @@ type dirType struct {
 	// created and modified hold meta's times ("" = createTimestamp and
 	// modifyTimestamp).
 	created, modified string
-	m                 *mapping
+	m                 *mapping.Mapping
 	filter            filterTranslator
 	urns              []string // extension URNs, for PATCH
 	log               *slog.Logger
@@ -37,8 +38,8 @@ type dirType struct {
 // init compiles the mapping of one resource type; section names the YAML
 // section in errors ("users", "groups").
 func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.Logger, audit *auditLog,
-	baseDN, scopeFilter, idAttr string, attrs []config.AttributeMapping, schemas schemaSet, exts []scim.SchemaExtension, reserved map[string]string) error {
-	m, err := compileMapping(section, attrs, schemas, reserved)
+	baseDN, scopeFilter, idAttr string, attrs []config.AttributeMapping, schemas mapping.SchemaSet, exts []scim.SchemaExtension, reserved map[string]string) error {
+	m, err := mapping.Compile(section, attrs, schemas, reserved)
 	if err != nil {
 		return err
 	}
@@ -196,26 +197,26 @@ func writeErr(err error) error {
 // directory survives unrelated updates; current is the entry as a SCIM
 // document, to know the old inputs.
 func (d *dirType) mappedChanges(e *ldapstore.Entry, doc, current map[string]interface{}, skip ...string) []ldapstore.Change {
-	want := d.m.toLDAP(doc)
+	want := d.m.ToLDAP(doc)
 	var before map[string][]string
 	var changes []ldapstore.Change
-	for _, f := range d.m.fields {
-		if containsFold(skip, f.ldap) {
+	for _, f := range d.m.Fields {
+		if mapping.ContainsFold(skip, f.LDAP) {
 			continue
 		}
-		vals := want[f.ldap]
-		if f.isDerived() || len(vals) == 0 && f.deflt != nil {
+		vals := want[f.LDAP]
+		if f.IsDerived() || len(vals) == 0 && f.Default != nil {
 			if before == nil {
-				before = d.m.toLDAP(current)
+				before = d.m.ToLDAP(current)
 			}
-			if sameValues(before[f.ldap], vals) {
+			if sameValues(before[f.LDAP], vals) {
 				continue
 			}
 		}
-		if sameValues(e.Get(f.ldap), vals) {
+		if sameValues(e.Get(f.LDAP), vals) {
 			continue
 		}
-		changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: f.ldap, Values: vals})
+		changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: f.LDAP, Values: vals})
 	}
 	return changes
 }
@@ -237,22 +238,22 @@ func (d *dirType) modifiedAttr() string {
 // meta fills SCIM meta from the directory's timestamps.
 func (d *dirType) meta(e *ldapstore.Entry) scim.Meta {
 	var m scim.Meta
-	if t, ok := generalizedTime(e.First(d.createdAttr())); ok {
+	if t, ok := mapping.GeneralizedTime(e.First(d.createdAttr())); ok {
 		m.Created = &t
 	}
-	if t, ok := generalizedTime(e.First(d.modifiedAttr())); ok {
+	if t, ok := mapping.GeneralizedTime(e.First(d.modifiedAttr())); ok {
 		m.LastModified = &t
 	}
 	return m
 }
 
 // mappedAttributes lists the mapped LDAP attributes a projection needs.
-func (d *dirType) mappedAttributes(p projection) []string {
-	return d.m.ldapAttributes(func(f *field) bool {
-		if f.urn != "" {
-			return p.wants(f.urn)
+func (d *dirType) mappedAttributes(p mapping.Projection) []string {
+	return d.m.LDAPAttributes(func(f *mapping.Field) bool {
+		if f.URN != "" {
+			return p.Wants(f.URN)
 		}
-		return p.wants(f.attr)
+		return p.Wants(f.Attr)
 	})
 }
 

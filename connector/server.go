@@ -18,6 +18,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -88,9 +89,9 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 // groups.baseDN is set, Group) resource types.
 func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) ([]scim.ResourceType, error) {
 	audit := &auditLog{log: log}
-	uSchemas, uExts := userSchemas(cfg.Users.Attributes)
+	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
 	u := &users{cfg: cfg.Users}
-	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, userReserved); err != nil {
+	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
 		return nil, err
 	}
 	var err error
@@ -103,14 +104,14 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 		Description: optional.NewString("User accounts in the directory"),
-		Schema:      uSchemas.core, SchemaExtensions: uExts, Handler: u,
+		Schema:      uSchemas.Core, SchemaExtensions: uExts, Handler: u,
 	}}
 	if !cfg.Groups.Enabled() {
 		return types, nil
 	}
-	gSchemas, gExts := groupSchemas(cfg.Groups.Attributes)
+	gSchemas, gExts := mapping.GroupSchemas(cfg.Groups.Attributes)
 	g := &groups{cfg: cfg.Groups, users: u, byDN: cfg.Groups.Model != config.PosixGroup}
-	if err := g.dirType.init("Group", "groups", store, log, audit, cfg.Groups.BaseDN, cfg.Groups.Filter, cfg.Groups.IDAttribute, cfg.Groups.Attributes, gSchemas, gExts, groupReserved); err != nil {
+	if err := g.dirType.init("Group", "groups", store, log, audit, cfg.Groups.BaseDN, cfg.Groups.Filter, cfg.Groups.IDAttribute, cfg.Groups.Attributes, gSchemas, gExts, mapping.GroupReserved); err != nil {
 		return nil, err
 	}
 	if g.ids, err = ldapstore.ParseIDFormat(cfg.Groups.IDFormat); err != nil {
@@ -122,24 +123,8 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	return append(types, scim.ResourceType{
 		ID: optional.NewString("Group"), Name: "Group", Endpoint: "/Groups",
 		Description: optional.NewString("Groups in the directory"),
-		Schema:      gSchemas.core, SchemaExtensions: gExts, Handler: g,
+		Schema:      gSchemas.Core, SchemaExtensions: gExts, Handler: g,
 	}), nil
-}
-
-var userReserved = map[string]string{
-	"username": "userName is stored in users.userNameAttribute",
-	"id":       "id is users.idAttribute",
-	"active":   "active is stored by users.deactivation",
-	"password": "password is stored by users.password",
-	"meta":     "meta is computed from the directory's timestamps",
-	"groups":   "groups is read from group membership",
-}
-
-var groupReserved = map[string]string{
-	"displayname": "displayName is stored in groups.displayNameAttribute",
-	"members":     "members are stored in groups.memberAttribute",
-	"id":          "id is groups.idAttribute",
-	"meta":        "meta is computed from the directory's timestamps",
 }
 
 func (s *Server) routes(srv scim.Server) *echo.Echo {

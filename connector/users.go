@@ -11,6 +11,7 @@ import (
 
 	"github.com/elimity-com/scim"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -30,7 +31,7 @@ func (u *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Res
 }
 
 func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Resource, error) {
-	userName, _ := lookupFold(doc, "userName").(string)
+	userName, _ := mapping.LookupFold(doc, "userName").(string)
 	userName = strings.TrimSpace(userName)
 	if userName == "" {
 		return scim.Resource{}, badValue("userName is required")
@@ -44,7 +45,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		return scim.Resource{}, alreadyExists(u.kind, userName)
 	}
 	entry := map[string][]string{"objectClass": u.cfg.ObjectClasses}
-	for attr, vals := range u.m.toLDAP(doc) {
+	for attr, vals := range u.m.ToLDAP(doc) {
 		if len(vals) > 0 {
 			entry[attr] = vals
 		}
@@ -60,7 +61,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		entry[u.cfg.Password.Attribute] = []string{ldapstore.UnicodePwdValue(password)}
 	}
 	active := true
-	if v, ok := asBool(lookupFold(doc, "active")); ok {
+	if v, ok := mapping.AsBool(mapping.LookupFold(doc, "active")); ok {
 		active = v
 	}
 	if d := u.cfg.Deactivation; d.Strategy == config.DeactivateFlag && d.CreateValue != 0 {
@@ -87,7 +88,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	if exop || deactivate {
 		err = u.store.Add(ctx, dn, entry)
 	} else {
-		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(projection{}))
+		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
 	}
 	if err = writeErr(err); err != nil {
 		u.audit.write(ctx, "add", dn, keys(entry), err)
@@ -121,7 +122,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		u.audit.write(ctx, "delete (rollback)", dn, nil, nil)
 		return scim.Resource{}, err
 	}
-	return u.one(ctx, e, projection{})
+	return u.one(ctx, e, mapping.Projection{})
 }
 
 // password returns the password a document carries, if any and if the
@@ -130,7 +131,7 @@ func (u *users) password(doc map[string]interface{}) (string, bool) {
 	if u.cfg.Password.Attribute == "-" {
 		return "", false
 	}
-	p, _ := lookupFold(doc, "password").(string)
+	p, _ := mapping.LookupFold(doc, "password").(string)
 	return p, p != ""
 }
 
@@ -139,7 +140,7 @@ func (u *users) userNameTaken(ctx context.Context, userName string) (bool, error
 }
 
 func (u *users) Get(r *http.Request, id string) (scim.Resource, error) {
-	proj := parseProjection(r.URL.Query())
+	proj := mapping.ParseProjection(r.URL.Query())
 	e, err := u.findByID(r.Context(), id, u.ldapAttributes(proj))
 	if err != nil {
 		return scim.Resource{}, toSCIM(r.Context(), u.log, "get user", err)
@@ -149,7 +150,7 @@ func (u *users) Get(r *http.Request, id string) (scim.Resource, error) {
 }
 
 // one builds the resource of a single entry, with its groups.
-func (u *users) one(ctx context.Context, e *ldapstore.Entry, p projection) (scim.Resource, error) {
+func (u *users) one(ctx context.Context, e *ldapstore.Entry, p mapping.Projection) (scim.Resource, error) {
 	gs, err := u.groupsOf(ctx, []*ldapstore.Entry{e}, p)
 	if err != nil {
 		return scim.Resource{}, err
@@ -158,12 +159,12 @@ func (u *users) one(ctx context.Context, e *ldapstore.Entry, p projection) (scim
 }
 
 func (u *users) readUser(ctx context.Context, dn string) (*ldapstore.Entry, error) {
-	return u.readDN(ctx, dn, u.ldapAttributes(projection{}))
+	return u.readDN(ctx, dn, u.ldapAttributes(mapping.Projection{}))
 }
 
 func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
 	ctx := r.Context()
-	proj := parseProjection(r.URL.Query())
+	proj := mapping.ParseProjection(r.URL.Query())
 	entries, total, err := u.list(ctx, u.ldapAttributes(proj), params)
 	if err != nil {
 		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
@@ -181,7 +182,7 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 
 func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	ctx := r.Context()
-	e, err := u.findByID(ctx, id, u.ldapAttributes(projection{}))
+	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
 	}
@@ -195,7 +196,7 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	e, err := u.findByID(ctx, id, u.ldapAttributes(projection{}))
+	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
 	}
@@ -212,7 +213,7 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 // attribute and the active state, then the password if it changed.
 func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}) (scim.Resource, error) {
 	dn := e.DN
-	userName, _ := lookupFold(doc, "userName").(string)
+	userName, _ := mapping.LookupFold(doc, "userName").(string)
 	userName = strings.TrimSpace(userName)
 	if userName == "" {
 		return scim.Resource{}, badValue("userName must not be empty")
@@ -229,8 +230,8 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 		}
 	}
 	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
-	if v := lookupFold(doc, "active"); v != nil {
-		active, ok := asBool(v)
+	if v := mapping.LookupFold(doc, "active"); v != nil {
+		active, ok := mapping.AsBool(v)
 		if !ok {
 			return scim.Resource{}, badValue("active must be true or false")
 		}
@@ -252,14 +253,14 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			return scim.Resource{}, err
 		}
 	}
-	fresh, err := u.modifyRead(ctx, dn, changes, u.ldapAttributes(projection{}))
+	fresh, err := u.modifyRead(ctx, dn, changes, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, err
 	}
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
 		return scim.Resource{}, err
 	}
-	return u.one(ctx, fresh, projection{})
+	return u.one(ctx, fresh, mapping.Projection{})
 }
 
 // writePassword writes a password only when it differs from the stored one:
@@ -389,13 +390,13 @@ func (u *users) memberValue(e *ldapstore.Entry) string {
 }
 
 // ldapAttributes lists what to request from the directory for a projection.
-func (u *users) ldapAttributes(p projection) []string {
+func (u *users) ldapAttributes(p mapping.Projection) []string {
 	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, u.createdAttr(), u.modifiedAttr()}
-	if p.wants("active") && u.cfg.Deactivation.Strategy != config.DeactivateNone {
+	if p.Wants("active") && u.cfg.Deactivation.Strategy != config.DeactivateNone {
 		attrs = append(attrs, u.cfg.Deactivation.Attribute)
 	}
 	if g := u.groups; g != nil {
-		if g.cfg.MemberOfAttribute != "" && p.wants("groups") {
+		if g.cfg.MemberOfAttribute != "" && p.Wants("groups") {
 			attrs = append(attrs, g.cfg.MemberOfAttribute)
 		}
 		if !g.byDN {
@@ -408,20 +409,20 @@ func (u *users) ldapAttributes(p projection) []string {
 // document is the full SCIM view of an entry, before projection.
 func (u *users) document(e *ldapstore.Entry) map[string]interface{} {
 	doc := map[string]interface{}{"userName": e.First(u.cfg.UserNameAttribute)}
-	u.m.fromLDAP(e.Get, doc)
+	u.m.FromLDAP(e.Get, doc)
 	doc["active"] = u.isActive(e)
 	return doc
 }
 
-func (u *users) resource(e *ldapstore.Entry, p projection, groupList []interface{}) scim.Resource {
+func (u *users) resource(e *ldapstore.Entry, p mapping.Projection, groupList []interface{}) scim.Resource {
 	doc := u.document(e)
-	if u.groups != nil && p.wants("groups") {
+	if u.groups != nil && p.Wants("groups") {
 		if groupList == nil {
 			groupList = []interface{}{}
 		}
 		doc["groups"] = groupList
 	}
-	p.apply(doc)
+	p.Apply(doc)
 	return scim.Resource{ID: u.entryID(e), Attributes: doc, Meta: u.meta(e)}
 }
 

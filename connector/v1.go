@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/mapping"
 )
 
 // The SCIM 1.1 front serves the Okta Provisioning Agent's default dialect.
@@ -28,10 +29,10 @@ const (
 
 // to11 maps the 2.0 URNs of answers to their 1.1 forms.
 var to11 = map[string]string{
-	urnUser20:         urnCore11,
-	urnGroup20:        urnCore11,
-	urnList20:         urnCore11,
-	urnEnterpriseUser: urnEnterprise11,
+	urnUser20:                 urnCore11,
+	urnGroup20:                urnCore11,
+	urnList20:                 urnCore11,
+	mapping.URNEnterpriseUser: urnEnterprise11,
 	"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig": urnCore11,
 }
 
@@ -85,7 +86,7 @@ func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
 			case strings.EqualFold(str, urnCore11):
 				out = append(out, core)
 			case strings.EqualFold(str, urnEnterprise11):
-				out = append(out, urnEnterpriseUser)
+				out = append(out, mapping.URNEnterpriseUser)
 			case strings.HasPrefix(strings.ToLower(str), "urn:ietf:params:scim:"):
 				return nil, errors.New("This is the SCIM 1.1 base URL, but the body uses SCIM 2.0 schemas. Use the SCIM 2.0 base URL " + base20 + "/ (or send urn:scim:schemas:core:1.0).")
 			default:
@@ -97,7 +98,7 @@ func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
 	for k, v := range m {
 		if strings.EqualFold(k, urnEnterprise11) {
 			delete(m, k)
-			m[urnEnterpriseUser] = v
+			m[mapping.URNEnterpriseUser] = v
 		}
 	}
 	body, err := json.Marshal(m)
@@ -161,8 +162,8 @@ func resource11(m map[string]interface{}) {
 		}
 		m["schemas"] = out
 	}
-	if v, ok := m[urnEnterpriseUser]; ok {
-		delete(m, urnEnterpriseUser)
+	if v, ok := m[mapping.URNEnterpriseUser]; ok {
+		delete(m, mapping.URNEnterpriseUser)
 		m[urnEnterprise11] = v
 	}
 }

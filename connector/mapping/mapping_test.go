@@ -1,4 +1,4 @@
-package connector
+package mapping
 
 import (
 	"strings"
@@ -32,8 +32,8 @@ func TestMappingErrorsNameTheYAMLPath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			list := []config.AttributeMapping{tt.m}
-			schemas, _ := userSchemas(list)
-			_, err := compileMapping("users", list, schemas, userReserved)
+			schemas, _ := UserSchemas(list)
+			_, err := Compile("users", list, schemas, UserReserved)
 			if err == nil {
 				t.Fatalf("%+v compiled", tt.m)
 			}
@@ -49,8 +49,8 @@ func TestMappingErrorsNameTheYAMLPath(t *testing.T) {
 		{LDAP: "mail", Template: `{emails[type eq "work"].value}`},
 		{LDAP: "displayName", Template: `{emails[primary eq true].value}`},
 	}
-	schemas, _ := userSchemas(ok)
-	if _, err := compileMapping("users", ok, schemas, userReserved); err != nil {
+	schemas, _ := UserSchemas(ok)
+	if _, err := Compile("users", ok, schemas, UserReserved); err != nil {
 		t.Errorf("valid templates refused: %v", err)
 	}
 }

@@ -1,21 +1,26 @@
-package connector
+package mapping
 
 import (
 	"net/url"
 	"strings"
 )
 
-// projection is the attributes / excludedAttributes query (RFC 7644
+// Projection is the attributes / excludedAttributes query (RFC 7644
 // §3.4.2.5). It decides which SCIM attributes a response carries and, from
 // that, which LDAP attributes are requested at all: an excluded attribute
 // costs the directory nothing.
-type projection struct {
+type Projection struct {
 	include map[string]bool // lower-cased "attr" or "attr.sub"; nil = everything (default set)
 	exclude map[string]bool
 }
 
-func parseProjection(q url.Values) projection {
-	return projection{include: pathSet(q.Get("attributes")), exclude: pathSet(q.Get("excludedAttributes"))}
+// Excluding is the default projection less the named attributes.
+func Excluding(attrs ...string) Projection {
+	return Projection{exclude: pathSet(strings.Join(attrs, ","))}
+}
+
+func ParseProjection(q url.Values) Projection {
+	return Projection{include: pathSet(q.Get("attributes")), exclude: pathSet(q.Get("excludedAttributes"))}
 }
 
 // pathSet splits a comma-separated attribute list. URN-prefixed core names
@@ -38,9 +43,9 @@ func pathSet(s string) map[string]bool {
 	return out
 }
 
-// wants reports whether the top-level attribute (or extension URN) is
+// Wants reports whether the top-level attribute (or extension URN) is
 // returned at all.
-func (p projection) wants(attr string) bool {
+func (p Projection) Wants(attr string) bool {
 	a := strings.ToLower(attr)
 	if a == "id" {
 		return true
@@ -59,13 +64,13 @@ func (p projection) wants(attr string) bool {
 	return false
 }
 
-// apply removes what the client did not ask for from a document.
-func (p projection) apply(doc map[string]interface{}) {
+// Apply removes what the client did not ask for from a document.
+func (p Projection) Apply(doc map[string]interface{}) {
 	for k, v := range doc {
 		if k == "schemas" {
 			continue
 		}
-		if !p.wants(k) {
+		if !p.Wants(k) {
 			delete(doc, k)
 			continue
 		}

@@ -1,9 +1,4 @@
-package connector
-
-// This file is the one translation layer between a SCIM resource and an LDAP
-// entry: every place where a SCIM attribute (name.givenName, emails[type eq
-// "work"].value, an extension attribute…) becomes an LDAP attribute
-// (givenName, mail, …) and back is driven by the compiled YAML mapping here.
+package mapping
 
 import (
 	"fmt"
@@ -15,50 +10,50 @@ import (
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 )
 
-// field is one compiled users.attributes[i] entry.
-type field struct {
+// Field is one compiled users.attributes[i] entry.
+type Field struct {
 	yamlPath string // users.attributes[3], for error messages
-	ldap     string // LDAP attribute as configured
+	LDAP     string // LDAP attribute as configured
 	ldapKey  string // lower-cased, for entry lookups
 
 	// Where the value lives in a SCIM document (canonical names).
-	urn   string // extension schema URN, "" for the core schema
-	attr  string
-	sub   string // sub-attribute of a complex attribute, "" for simple
-	multi bool   // attr is multi-valued (emails, phoneNumbers, …)
+	URN   string // extension schema URN, "" for the core schema
+	Attr  string
+	Sub   string // sub-attribute of a complex attribute, "" for simple
+	Multi bool   // attr is multi-valued (emails, phoneNumbers, …)
 	// For multi-valued attributes: which element the field stands for.
-	typeValue   string // element whose type equals this ("" = see primaryOnly/all)
+	TypeValue   string // element whose type equals this ("" = see primaryOnly/all)
 	primaryOnly bool   // [primary eq true]
-	primary     bool   // first field of this attr: takes the fallback and reads back as primary
-	simpleType  string // SCIM type of the value: string, boolean, integer, decimal, dateTime
+	Primary     bool   // first field of this attr: takes the fallback and reads back as primary
+	SimpleType  string // SCIM type of the value: string, boolean, integer, decimal, dateTime
 
 	template *template // derived attribute (write-only)
-	deflt    *template // written when the SCIM value is empty
+	Default  *template // written when the SCIM value is empty
 }
 
-// isDerived reports whether the field is computed from a template only.
-func (f *field) isDerived() bool { return f.template != nil }
+// IsDerived reports whether the field is computed from a template only.
+func (f *Field) IsDerived() bool { return f.template != nil }
 
-// mapping is the compiled translation for one resource type.
-type mapping struct {
-	fields []*field
+// Mapping is the compiled translation for one resource type.
+type Mapping struct {
+	Fields []*Field
 	// byLDAP finds the field that owns an LDAP attribute (lower-cased).
-	byLDAP map[string]*field
+	byLDAP map[string]*Field
 	// extensions are the schema URNs used by fields, in first-use order.
 	extensions []string
 }
 
-// schemaSet is what a mapping is compiled against: the core schema and the
+// SchemaSet is what a mapping is compiled against: the core schema and the
 // extension schemas by URN.
-type schemaSet struct {
-	core       schema.Schema
+type SchemaSet struct {
+	Core       schema.Schema
 	extensions map[string]schema.Schema // lower-cased URN
 }
 
-// compileMapping checks every attribute mapping against the SCIM schemas and
+// Compile checks every attribute mapping against the SCIM schemas and
 // returns the compiled form; errors name the YAML path and the fix.
-func compileMapping(section string, list []config.AttributeMapping, schemas schemaSet, reserved map[string]string) (*mapping, error) {
-	m := &mapping{byLDAP: map[string]*field{}}
+func Compile(section string, list []config.AttributeMapping, schemas SchemaSet, reserved map[string]string) (*Mapping, error) {
+	m := &Mapping{byLDAP: map[string]*Field{}}
 	var problems []string
 	seenPrimary := map[string]bool{}
 	for i, am := range list {
@@ -69,21 +64,21 @@ func compileMapping(section string, list []config.AttributeMapping, schemas sche
 			continue
 		}
 		if other, dup := m.byLDAP[f.ldapKey]; dup {
-			problems = append(problems, fmt.Sprintf("%s.ldap: %q is already written by %s; map each LDAP attribute once", p, f.ldap, other.yamlPath))
+			problems = append(problems, fmt.Sprintf("%s.ldap: %q is already written by %s; map each LDAP attribute once", p, f.LDAP, other.yamlPath))
 			continue
 		}
-		if f.multi && !f.isDerived() {
-			key := f.urn + "|" + f.attr
+		if f.Multi && !f.IsDerived() {
+			key := f.URN + "|" + f.Attr
 			if !seenPrimary[key] {
 				seenPrimary[key] = true
-				f.primary = true
+				f.Primary = true
 			}
 		}
-		if f.urn != "" && !containsFold(m.extensions, f.urn) {
-			m.extensions = append(m.extensions, f.urn)
+		if f.URN != "" && !ContainsFold(m.extensions, f.URN) {
+			m.extensions = append(m.extensions, f.URN)
 		}
 		m.byLDAP[f.ldapKey] = f
-		m.fields = append(m.fields, f)
+		m.Fields = append(m.Fields, f)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "\n"))
@@ -91,8 +86,8 @@ func compileMapping(section string, list []config.AttributeMapping, schemas sche
 	return m, nil
 }
 
-func compileField(p string, am config.AttributeMapping, schemas schemaSet, reserved map[string]string) (*field, error) {
-	f := &field{yamlPath: p, ldap: am.LDAP, ldapKey: strings.ToLower(am.LDAP), simpleType: "string"}
+func compileField(p string, am config.AttributeMapping, schemas SchemaSet, reserved map[string]string) (*Field, error) {
+	f := &Field{yamlPath: p, LDAP: am.LDAP, ldapKey: strings.ToLower(am.LDAP), SimpleType: "string"}
 	var err error
 	if am.Template != "" {
 		if f.template, err = parseTemplate(am.Template); err != nil {
@@ -100,7 +95,7 @@ func compileField(p string, am config.AttributeMapping, schemas schemaSet, reser
 		}
 	}
 	if am.Default != "" {
-		if f.deflt, err = parseTemplate(am.Default); err != nil {
+		if f.Default, err = parseTemplate(am.Default); err != nil {
 			return nil, fmt.Errorf("%s.default: %w", p, err)
 		}
 	}
@@ -116,26 +111,26 @@ func compileField(p string, am config.AttributeMapping, schemas schemaSet, reser
 	}
 	if path.URN == "" && strings.EqualFold(path.Name, "externalId") && path.Sub == "" && path.Filter == nil {
 		// A common attribute (RFC 7643 §3.1), not part of the core schema.
-		f.attr = "externalId"
+		f.Attr = "externalId"
 		return f, nil
 	}
-	sch := schemas.core
+	sch := schemas.Core
 	if path.URN != "" {
 		ext, ok := schemas.extensions[strings.ToLower(path.URN)]
 		if !ok {
 			return nil, fmt.Errorf("%s.scim: unknown schema %q", p, path.URN)
 		}
-		sch, f.urn = ext, ext.ID
+		sch, f.URN = ext, ext.ID
 	}
 	a, ok := findAttr(sch.Attributes, path.Name)
 	if !ok {
 		return nil, fmt.Errorf("%s.scim: %q is not an attribute of %s; known: %s", p, path.Name, sch.ID, attrNames(sch.Attributes))
 	}
-	f.attr = a.Name()
-	f.multi = a.MultiValued()
+	f.Attr = a.Name()
+	f.Multi = a.MultiValued()
 	if a.HasSubAttributes() {
 		subName := path.Sub
-		if subName == "" && f.multi {
+		if subName == "" && f.Multi {
 			subName = "value"
 		}
 		if subName == "" {
@@ -145,16 +140,16 @@ func compileField(p string, am config.AttributeMapping, schemas schemaSet, reser
 		if !ok {
 			return nil, fmt.Errorf("%s.scim: %q has no sub-attribute %q; known: %s", p, a.Name(), subName, attrNames(a.SubAttributes()))
 		}
-		f.sub = s.Name()
-		f.simpleType = s.AttributeType()
+		f.Sub = s.Name()
+		f.SimpleType = s.AttributeType()
 	} else {
 		if path.Sub != "" {
 			return nil, fmt.Errorf("%s.scim: %q has no sub-attributes; remove %q", p, a.Name(), "."+path.Sub)
 		}
-		f.simpleType = a.AttributeType()
+		f.SimpleType = a.AttributeType()
 	}
 	if path.Filter != nil {
-		if !f.multi {
+		if !f.Multi {
 			return nil, fmt.Errorf("%s.scim: only multi-valued attributes take a [filter]; remove it from %q", p, am.SCIM)
 		}
 		if err := f.setSelector(path.Filter); err != nil {
@@ -166,12 +161,12 @@ func compileField(p string, am config.AttributeMapping, schemas schemaSet, reser
 
 // setSelector accepts the element selectors a mapping can store:
 // [type eq "work"] and [primary eq true].
-func (f *field) setSelector(e scimfilter.Expr) error {
+func (f *Field) setSelector(e scimfilter.Expr) error {
 	c, ok := e.(scimfilter.Compare)
 	if ok && c.Op == scimfilter.OpEq && c.Path.URN == "" && c.Path.Sub == "" {
 		switch {
 		case strings.EqualFold(c.Path.Name, "type") && c.Value.Kind == scimfilter.KindString:
-			f.typeValue = c.Value.Str
+			f.TypeValue = c.Value.Str
 			return nil
 		case strings.EqualFold(c.Path.Name, "primary") && c.Value.Kind == scimfilter.KindBool && c.Value.Bool:
 			f.primaryOnly = true
@@ -199,7 +194,7 @@ func attrNames(attrs schema.Attributes) string {
 	return strings.Join(names, ", ")
 }
 
-func containsFold(list []string, s string) bool {
+func ContainsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
 			return true
@@ -208,49 +203,49 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// ldapAttributes lists the LDAP attributes the fields read (derived ones are
+// LDAPAttributes lists the LDAP attributes the fields read (derived ones are
 // never read back).
-func (m *mapping) ldapAttributes(include func(*field) bool) []string {
+func (m *Mapping) LDAPAttributes(include func(*Field) bool) []string {
 	var out []string
-	for _, f := range m.fields {
-		if !f.isDerived() && (include == nil || include(f)) {
-			out = append(out, f.ldap)
+	for _, f := range m.Fields {
+		if !f.IsDerived() && (include == nil || include(f)) {
+			out = append(out, f.LDAP)
 		}
 	}
 	return out
 }
 
-// toLDAP computes the LDAP values of every field from a SCIM document.
+// ToLDAP computes the LDAP values of every field from a SCIM document.
 // Fields with no value map to nil, so a caller can tell "clear it" from
 // "not mapped".
-func (m *mapping) toLDAP(doc map[string]interface{}) map[string][]string {
-	out := make(map[string][]string, len(m.fields))
-	for _, f := range m.fields {
+func (m *Mapping) ToLDAP(doc map[string]interface{}) map[string][]string {
+	out := make(map[string][]string, len(m.Fields))
+	for _, f := range m.Fields {
 		var vals []string
-		if f.isDerived() {
+		if f.IsDerived() {
 			if v := f.template.render(doc); v != "" {
 				vals = []string{v}
 			}
 		} else {
 			vals = f.get(doc)
 		}
-		if len(vals) == 0 && f.deflt != nil {
-			if v := f.deflt.render(doc); v != "" {
+		if len(vals) == 0 && f.Default != nil {
+			if v := f.Default.render(doc); v != "" {
 				vals = []string{v}
 			}
 		}
-		out[f.ldap] = vals
+		out[f.LDAP] = vals
 	}
 	return out
 }
 
-// fromLDAP fills a SCIM document with every field's values from an entry.
-func (m *mapping) fromLDAP(get func(attr string) []string, doc map[string]interface{}) {
-	for _, f := range m.fields {
-		if f.isDerived() {
+// FromLDAP fills a SCIM document with every field's values from an entry.
+func (m *Mapping) FromLDAP(get func(attr string) []string, doc map[string]interface{}) {
+	for _, f := range m.Fields {
+		if f.IsDerived() {
 			continue
 		}
-		if vals := get(f.ldap); len(vals) > 0 {
+		if vals := get(f.LDAP); len(vals) > 0 {
 			f.set(doc, vals)
 		}
 	}
@@ -258,26 +253,26 @@ func (m *mapping) fromLDAP(get func(attr string) []string, doc map[string]interf
 
 // get reads the field's values from a SCIM document (names matched
 // case-insensitively, as RFC 7643 §2.1 asks).
-func (f *field) get(doc map[string]interface{}) []string {
+func (f *Field) get(doc map[string]interface{}) []string {
 	container := doc
-	if f.urn != "" {
-		ext, _ := lookupFold(doc, f.urn).(map[string]interface{})
+	if f.URN != "" {
+		ext, _ := LookupFold(doc, f.URN).(map[string]interface{})
 		if ext == nil {
 			return nil
 		}
 		container = ext
 	}
-	v := lookupFold(container, f.attr)
-	if !f.multi {
-		if f.sub != "" {
+	v := LookupFold(container, f.Attr)
+	if !f.Multi {
+		if f.Sub != "" {
 			obj, _ := v.(map[string]interface{})
-			v = lookupFold(obj, f.sub)
+			v = LookupFold(obj, f.Sub)
 		}
-		return scalarStrings(v)
+		return ScalarStrings(v)
 	}
 	var out []string
 	for _, el := range f.selectElements(asList(v)) {
-		out = append(out, scalarStrings(lookupFold(el, f.sub))...)
+		out = append(out, ScalarStrings(LookupFold(el, f.Sub))...)
 	}
 	return out
 }
@@ -286,34 +281,34 @@ func (f *field) get(doc map[string]interface{}) []string {
 // stands for. Clients disagree on type names (Okta's agent sends
 // "primary"/"secondary" where Entra sends "work"), so the first field of an
 // attribute falls back to the primary element, then to a lone untyped one.
-func (f *field) selectElements(list []map[string]interface{}) []map[string]interface{} {
+func (f *Field) selectElements(list []map[string]interface{}) []map[string]interface{} {
 	var out []map[string]interface{}
 	switch {
 	case f.primaryOnly:
 		for _, el := range list {
-			if isTrue(lookupFold(el, "primary")) {
+			if isTrue(LookupFold(el, "primary")) {
 				return []map[string]interface{}{el}
 			}
 		}
-	case f.typeValue != "":
+	case f.TypeValue != "":
 		for _, el := range list {
-			if t, _ := lookupFold(el, "type").(string); strings.EqualFold(t, f.typeValue) {
+			if t, _ := LookupFold(el, "type").(string); strings.EqualFold(t, f.TypeValue) {
 				out = append(out, el)
 			}
 		}
 	default:
 		return list
 	}
-	if len(out) > 0 || !f.primary {
+	if len(out) > 0 || !f.Primary {
 		return out
 	}
 	for _, el := range list {
-		if isTrue(lookupFold(el, "primary")) {
+		if isTrue(LookupFold(el, "primary")) {
 			return []map[string]interface{}{el}
 		}
 	}
 	if len(list) == 1 {
-		if t, _ := lookupFold(list[0], "type").(string); t == "" {
+		if t, _ := LookupFold(list[0], "type").(string); t == "" {
 			return list
 		}
 	}
@@ -321,40 +316,59 @@ func (f *field) selectElements(list []map[string]interface{}) []map[string]inter
 }
 
 // set writes LDAP values into a SCIM document under canonical names.
-func (f *field) set(doc map[string]interface{}, vals []string) {
+func (f *Field) set(doc map[string]interface{}, vals []string) {
 	container := doc
-	if f.urn != "" {
-		ext, _ := doc[f.urn].(map[string]interface{})
+	if f.URN != "" {
+		ext, _ := doc[f.URN].(map[string]interface{})
 		if ext == nil {
 			ext = map[string]interface{}{}
-			doc[f.urn] = ext
+			doc[f.URN] = ext
 		}
 		container = ext
 	}
-	if !f.multi {
-		v := typedValue(f.simpleType, vals[0])
-		if f.sub == "" {
-			container[f.attr] = v
+	if !f.Multi {
+		v := typedValue(f.SimpleType, vals[0])
+		if f.Sub == "" {
+			container[f.Attr] = v
 			return
 		}
-		obj, _ := container[f.attr].(map[string]interface{})
+		obj, _ := container[f.Attr].(map[string]interface{})
 		if obj == nil {
 			obj = map[string]interface{}{}
-			container[f.attr] = obj
+			container[f.Attr] = obj
 		}
-		obj[f.sub] = v
+		obj[f.Sub] = v
 		return
 	}
-	list, _ := container[f.attr].([]interface{})
+	list, _ := container[f.Attr].([]interface{})
 	for i, val := range vals {
-		el := map[string]interface{}{f.sub: typedValue(f.simpleType, val)}
-		if f.typeValue != "" {
-			el["type"] = f.typeValue
+		el := map[string]interface{}{f.Sub: typedValue(f.SimpleType, val)}
+		if f.TypeValue != "" {
+			el["type"] = f.TypeValue
 		}
-		if f.primary && i == 0 {
+		if f.Primary && i == 0 {
 			el["primary"] = true
 		}
 		list = append(list, el)
 	}
-	container[f.attr] = list
+	container[f.Attr] = list
+}
+
+// UserReserved are the User attributes the mapping may not claim: the
+// bridge stores or computes them itself; each says where.
+var UserReserved = map[string]string{
+	"username": "userName is stored in users.userNameAttribute",
+	"id":       "id is users.idAttribute",
+	"active":   "active is stored by users.deactivation",
+	"password": "password is stored by users.password",
+	"meta":     "meta is computed from the directory's timestamps",
+	"groups":   "groups is read from group membership",
+}
+
+// GroupReserved is UserReserved for groups.
+var GroupReserved = map[string]string{
+	"displayname": "displayName is stored in groups.displayNameAttribute",
+	"members":     "members are stored in groups.memberAttribute",
+	"id":          "id is groups.idAttribute",
+	"meta":        "meta is computed from the directory's timestamps",
 }

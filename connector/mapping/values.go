@@ -1,4 +1,4 @@
-package connector
+package mapping
 
 import (
 	"encoding/json"
@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// lookupFold returns m[key] matching the key case-insensitively, as SCIM
+// LookupFold returns m[key] matching the key case-insensitively, as SCIM
 // attribute names are (RFC 7643 §2.1).
-func lookupFold(m map[string]interface{}, key string) interface{} {
+func LookupFold(m map[string]interface{}, key string) interface{} {
 	if m == nil {
 		return nil
 	}
@@ -24,8 +24,8 @@ func lookupFold(m map[string]interface{}, key string) interface{} {
 	return nil
 }
 
-// deleteFold removes every key equal to key case-insensitively.
-func deleteFold(m map[string]interface{}, key string) {
+// DeleteFold removes every key equal to key case-insensitively.
+func DeleteFold(m map[string]interface{}, key string) {
 	for k := range m {
 		if strings.EqualFold(k, key) {
 			delete(m, k)
@@ -53,9 +53,9 @@ func asList(v interface{}) []map[string]interface{} {
 	return nil
 }
 
-// scalarStrings renders a SCIM value as LDAP strings. Booleans use LDAP's
+// ScalarStrings renders a SCIM value as LDAP strings. Booleans use LDAP's
 // Boolean syntax (TRUE/FALSE).
-func scalarStrings(v interface{}) []string {
+func ScalarStrings(v interface{}) []string {
 	switch t := v.(type) {
 	case nil:
 		return nil
@@ -80,7 +80,7 @@ func scalarStrings(v interface{}) []string {
 	case []interface{}:
 		var out []string
 		for _, e := range t {
-			out = append(out, scalarStrings(e)...)
+			out = append(out, ScalarStrings(e)...)
 		}
 		return out
 	}
@@ -115,8 +115,8 @@ func isTrue(v interface{}) bool {
 	return false
 }
 
-// asBool reads a SCIM boolean that may arrive as a string ("False").
-func asBool(v interface{}) (b, ok bool) {
+// AsBool reads a SCIM boolean that may arrive as a string ("False").
+func AsBool(v interface{}) (b, ok bool) {
 	switch t := v.(type) {
 	case bool:
 		return t, true
@@ -131,9 +131,9 @@ func asBool(v interface{}) (b, ok bool) {
 	return false, false
 }
 
-// generalizedTime parses LDAP GeneralizedTime (20240102030405Z, optionally
+// GeneralizedTime parses LDAP GeneralizedTime (20240102030405Z, optionally
 // with fractions).
-func generalizedTime(s string) (time.Time, bool) {
+func GeneralizedTime(s string) (time.Time, bool) {
 	for _, layout := range []string{"20060102150405Z0700", "20060102150405.999999Z0700", "20060102150405Z"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true
@@ -142,8 +142,8 @@ func generalizedTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// toGeneralizedTime renders an RFC 3339 instant as LDAP GeneralizedTime.
-func toGeneralizedTime(s string) (string, bool) {
+// ToGeneralizedTime renders an RFC 3339 instant as LDAP GeneralizedTime.
+func ToGeneralizedTime(s string) (string, bool) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return "", false

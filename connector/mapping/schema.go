@@ -1,4 +1,4 @@
-package connector
+package mapping
 
 import (
 	"strings"
@@ -10,15 +10,15 @@ import (
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 )
 
-const urnEnterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+const URNEnterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
-// userSchemas returns the schemas a user mapping is compiled against and the
+// UserSchemas returns the schemas a user mapping is compiled against and the
 // extensions the User resource type announces. The enterprise extension is
 // always offered; any other URN in the mapping (e.g. Okta's
 // urn:okta:onprem_app:1.0:user:custom) gets a schema built from the mapped
 // attributes, because the library drops data of unknown extensions.
-func userSchemas(list []config.AttributeMapping) (schemaSet, []scim.SchemaExtension) {
-	set := schemaSet{core: schema.CoreUserSchema(), extensions: map[string]schema.Schema{}}
+func UserSchemas(list []config.AttributeMapping) (SchemaSet, []scim.SchemaExtension) {
+	set := SchemaSet{Core: schema.CoreUserSchema(), extensions: map[string]schema.Schema{}}
 	ent := schema.ExtensionEnterpriseUser()
 	set.extensions[strings.ToLower(ent.ID)] = ent
 	exts := []scim.SchemaExtension{{Schema: ent}}
@@ -27,7 +27,7 @@ func userSchemas(list []config.AttributeMapping) (schemaSet, []scim.SchemaExtens
 
 // customExtensions adds a generated schema for every extension URN of the
 // mapping that is not known yet.
-func customExtensions(set schemaSet, exts []scim.SchemaExtension, list []config.AttributeMapping) (schemaSet, []scim.SchemaExtension) {
+func customExtensions(set SchemaSet, exts []scim.SchemaExtension, list []config.AttributeMapping) (SchemaSet, []scim.SchemaExtension) {
 	custom := map[string]*schema.Schema{}
 	var order []string
 	for _, am := range list {
@@ -79,10 +79,10 @@ func simpleParams(name, typ string) schema.SimpleParams {
 	return schema.SimpleStringParams(schema.StringParams{Name: name})
 }
 
-// groupSchemas is userSchemas for groups: the core Group schema plus one
+// GroupSchemas is userSchemas for groups: the core Group schema plus one
 // generated schema per extension URN in the mapping (e.g. Okta's
 // urn:okta:custom:group:1.0 description).
-func groupSchemas(list []config.AttributeMapping) (schemaSet, []scim.SchemaExtension) {
-	set := schemaSet{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
+func GroupSchemas(list []config.AttributeMapping) (SchemaSet, []scim.SchemaExtension) {
+	set := SchemaSet{Core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
 	return customExtensions(set, nil, list)
 }

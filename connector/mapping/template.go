@@ -1,4 +1,4 @@
-package connector
+package mapping
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ type template struct {
 // compiled once, when the configuration is loaded.
 type placeholder struct {
 	path scimfilter.AttrPath
-	sel  *field
+	sel  *Field
 }
 
 func parseTemplate(s string) (*template, error) {
@@ -47,9 +47,9 @@ func parseTemplate(s string) (*template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("placeholder %q in %q is not a SCIM attribute path: %w", rest[open:open+end+1], s, err)
 		}
-		sel := &field{sub: p.Sub, primary: true}
-		if sel.sub == "" {
-			sel.sub = "value"
+		sel := &Field{Sub: p.Sub, Primary: true}
+		if sel.Sub == "" {
+			sel.Sub = "value"
 		}
 		if p.Filter != nil {
 			if err := sel.setSelector(p.Filter); err != nil {
@@ -81,21 +81,21 @@ func (ph placeholder) strings(doc map[string]interface{}) []string {
 	p, sel := ph.path, ph.sel
 	container := doc
 	if p.URN != "" {
-		container, _ = lookupFold(doc, p.URN).(map[string]interface{})
+		container, _ = LookupFold(doc, p.URN).(map[string]interface{})
 	}
-	v := lookupFold(container, p.Name)
+	v := LookupFold(container, p.Name)
 	if list := asList(v); list != nil {
 		if _, isObj := v.(map[string]interface{}); !isObj || p.Filter != nil {
 			var out []string
 			for _, el := range sel.selectElements(list) {
-				out = append(out, scalarStrings(lookupFold(el, sel.sub))...)
+				out = append(out, ScalarStrings(LookupFold(el, sel.Sub))...)
 			}
 			return out
 		}
 	}
 	if p.Sub != "" {
 		obj, _ := v.(map[string]interface{})
-		v = lookupFold(obj, p.Sub)
+		v = LookupFold(obj, p.Sub)
 	}
-	return scalarStrings(v)
+	return ScalarStrings(v)
 }
