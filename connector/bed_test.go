@@ -11,6 +11,7 @@ import (
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -65,7 +66,7 @@ func exampleConfig(t testing.TB, dir *testldap.Server) *config.Config {
 func startBridge(t *testing.T, dir *testldap.Server, cfg *config.Config, storeOpts func(*ldapstore.Options)) (*bed, *connector.Server) {
 	t.Helper()
 	logs := &testldap.LogBuffer{}
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	log := slog.New(web.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	opts := connector.StoreOptions(cfg, log)
 	if storeOpts != nil {
 		storeOpts(&opts)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -58,7 +59,7 @@ type benchBridge struct {
 func newBenchBridge(tb testing.TB, dir *testldap.Server) *benchBridge {
 	tb.Helper()
 	cfg := exampleConfig(tb, dir)
-	log := slog.New(connector.LogHandler(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(web.LogHandler(slog.NewTextHandler(io.Discard, nil)))
 	ops := &opCounter{n: map[string]int{}}
 	store, err := ldapstore.Open(connector.StoreOptions(cfg, log))
 	if err != nil {

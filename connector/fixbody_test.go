@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
 // fixBody patches the library's answers in place; the generic decode and
@@ -32,7 +34,7 @@ func TestFixBodyAgreesWithGeneric(t *testing.T) {
 		{name: "absolute location kept", body: map[string]interface{}{"id": "x", "meta": map[string]interface{}{"location": "https://x/Users/x"}}, wantFast: true, wantLoc: "https://x/Users/x"},
 		{name: "leading slash", body: map[string]interface{}{"id": "x", "meta": map[string]interface{}{"location": "/Users/x"}}, wantFast: true, wantLoc: base + "Users/x"},
 		{name: "no Resources key", body: map[string]interface{}{"totalResults": 0, "itemsPerPage": 100}},
-		{name: "error", body: map[string]interface{}{"schemas": []string{schemaError}, "status": "404", "detail": "x"}, wantFast: true},
+		{name: "error", body: map[string]interface{}{"schemas": []string{web.ErrorSchema}, "status": "404", "detail": "x"}, wantFast: true},
 		{name: "spaced JSON", raw: `{"id": "x", "meta": {"location": "Users/x"}}`, wantLoc: base + "Users/x"},
 		{name: "non-object resources", raw: `{"totalResults":2,"itemsPerPage":9,"Resources":[1,"a"]}`},
 		{name: "location not a string", raw: `{"meta":{"location":5}}`},

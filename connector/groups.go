@@ -11,6 +11,7 @@ import (
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -83,7 +84,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	}
 	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
 	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(mapping.Projection{}))
-	g.audit.write(ctx, "add", dn, keys(entry), writeErr(err))
+	g.audit.Write(ctx, "add", dn, keys(entry), writeErr(err))
 	if err != nil {
 		return scim.Resource{}, nameConflict(err, g.kind, name)
 	}
@@ -192,7 +193,7 @@ func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttribut
 
 func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim.Resource, error) {
 	ctx := r.Context()
-	ops, err := parsePatchBody(rawBody(ctx))
+	ops, err := parsePatchBody(web.Body(ctx))
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -289,7 +290,7 @@ func (g *groups) Delete(r *http.Request, id string) error {
 		return toSCIM(ctx, g.log, "delete group", err)
 	}
 	err = g.store.Delete(ctx, e.DN)
-	g.audit.write(ctx, "delete", e.DN, nil, err)
+	g.audit.Write(ctx, "delete", e.DN, nil, err)
 	return toSCIM(ctx, g.log, "delete group", err)
 }
 

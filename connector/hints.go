@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
 // The most common setup mistakes reach the bridge as requests that look
@@ -41,7 +42,7 @@ func pathHint(base string) echo.MiddlewareFunc {
 			if (first != "users" && first != "groups") || !scimEndpoints[strings.ToLower(segs[1])] {
 				return next(c)
 			}
-			return writeError(c, http.StatusNotFound, "", fmt.Sprintf(
+			return web.WriteError(c, http.StatusNotFound, "", fmt.Sprintf(
 				"The SCIM base URL must not end in /%s: this request went to %s. Set the client's base URL to %s "+
 					"(the SCIM root; the client adds /Users and /Groups itself).",
 				segs[0], r.URL.Path, absoluteBase(r, base)))
@@ -59,7 +60,7 @@ func (s *Server) versionHint(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Method != http.MethodPost && r.Method != http.MethodPut {
 			return next(c)
 		}
-		body := rawBody(r.Context())
+		body := web.Body(r.Context())
 		if !bytes.Contains(body, []byte(urnCore11)) || !hasSchema(body, urnCore11) {
 			return next(c)
 		}
@@ -70,7 +71,7 @@ func (s *Server) versionHint(next echo.HandlerFunc) echo.HandlerFunc {
 		} else {
 			detail += "This bridge serves SCIM 2.0 only (server.v1BasePaths is empty); configure the client for SCIM 2.0."
 		}
-		return writeError(c, http.StatusBadRequest, "invalidSyntax", detail)
+		return web.WriteError(c, http.StatusBadRequest, "invalidSyntax", detail)
 	}
 }
 

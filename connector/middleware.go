@@ -4,68 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
-const (
-	scimContentType = "application/scim+json"
-	schemaError     = "urn:ietf:params:scim:api:messages:2.0:Error"
-	schemaPatchOp   = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-)
+const schemaPatchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
-// writeError answers with a SCIM Error body (RFC 7644 §3.12; status as a
-// string, as the RFC and Okta's spec test want).
-func writeError(c echo.Context, status int, scimType, detail string) error {
-	body := map[string]interface{}{
-		"schemas": []string{schemaError},
-		"status":  strconv.Itoa(status),
-		"detail":  detail,
+// normalizePatch is ReadBody's rewrite: PATCH bodies get
+// normalizePatchSchemas.
+func normalizePatch(r *http.Request, body []byte) []byte {
+	if r.Method == http.MethodPatch {
+		return normalizePatchSchemas(body)
 	}
-	if scimType != "" {
-		body["scimType"] = scimType
-	}
-	raw, _ := json.Marshal(body)
-	return c.Blob(status, scimContentType, raw)
-}
-
-// readBody reads the request body once, within the limit, and keeps it in
-// the context: the PATCH handler parses operations from it and the library
-// reads it again from a fresh reader.
-func readBody(limit int64) echo.MiddlewareFunc {
-	tooLarge := fmt.Sprintf("The request body is larger than %d bytes (server.bodyLimit).", limit)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodDelete || r.Method == http.MethodHead {
-				return next(c)
-			}
-			if r.ContentLength > limit {
-				return writeError(c, http.StatusRequestEntityTooLarge, "", tooLarge)
-			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-			if err != nil {
-				return writeError(c, http.StatusBadRequest, "invalidSyntax", "The request body could not be read.")
-			}
-			if int64(len(body)) > limit {
-				return writeError(c, http.StatusRequestEntityTooLarge, "", tooLarge)
-			}
-			raw := body // as sent, for bodyChecks
-			if r.Method == http.MethodPatch {
-				body = normalizePatchSchemas(body)
-			}
-			r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxBody, body), ctxSentBody, raw))
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.ContentLength = int64(len(body))
-			c.SetRequest(r)
-			return next(c)
-		}
-	}
+	return body
 }
 
 // normalizePatchSchemas makes a PatchOp body carry exactly the PatchOp
@@ -116,23 +71,13 @@ func takeFilter(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// capture buffers a response so it can be corrected before it is sent.
-type capture struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *capture) WriteHeader(status int)      { w.status = status }
-func (w *capture) Write(b []byte) (int, error) { return w.body.Write(b) }
-
 // fixResponses corrects what the library gets wrong for real clients:
 // 201 without a Location header, relative meta.location, and itemsPerPage
 // echoing the requested count instead of the number of resources returned.
 func fixResponses(basePath string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			return rewriteAnswer(c, next, func(h http.Header, status int, body []byte) []byte {
+			return web.RewriteAnswer(c, next, func(h http.Header, status int, body []byte) []byte {
 				fixed, location, ok := fixBody(body, absoluteBase(c.Request(), basePath))
 				if !ok {
 					return body
@@ -144,26 +89,6 @@ func fixResponses(basePath string) echo.MiddlewareFunc {
 			})
 		}
 	}
-}
-
-// rewriteAnswer runs next with its answer buffered and sends what rewrite
-// makes of it instead; rewrite may also set headers.
-func rewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.Header, status int, body []byte) []byte) error {
-	orig := c.Response().Writer
-	cw := &capture{ResponseWriter: orig, status: http.StatusOK}
-	c.Response().Writer = cw
-	err := next(c)
-	c.Response().Writer = orig
-	if err != nil {
-		return err
-	}
-	body := rewrite(orig.Header(), cw.status, cw.body.Bytes())
-	if len(body) > 0 {
-		orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	}
-	orig.WriteHeader(cw.status)
-	_, werr := orig.Write(body)
-	return werr
 }
 
 func absoluteBase(r *http.Request, basePath string) string {

@@ -2,14 +2,13 @@ package connector
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -18,18 +17,18 @@ import (
 // dry-run scope's id attributes.
 type ops struct {
 	store   *ldapstore.Store
-	metrics *metrics
-	tls     *tlsState            // nil when serving plain HTTP
+	metrics *web.Metrics
+	tls     *web.TLSState        // nil when serving plain HTTP
 	idAttrs []ldapstore.DryRunID // given random values by a dry-run create
 }
 
 func newOps(cfg *config.Config, store *ldapstore.Store) (*ops, error) {
-	o := &ops{store: store, metrics: newMetrics(append([]string{cfg.Server.BasePath}, cfg.Server.V1BasePaths...))}
+	o := &ops{store: store, metrics: web.NewMetrics(append([]string{cfg.Server.BasePath}, cfg.Server.V1BasePaths...))}
 	if store != nil {
-		store.SetObserver(o.metrics.observeLDAP)
+		store.SetObserver(o.metrics.ObserveLDAP)
 	}
 	if cfg.Server.TLS.CertFile != "" {
-		t, err := newTLSState(cfg.Server.TLS)
+		t, err := web.NewTLSState(cfg.Server.TLS)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +51,7 @@ func dryRunID(attr, format string) ldapstore.DryRunID {
 // when the store is dry-run, gets a dry-run scope (so the answer shows the
 // resource as it would be) and an X-Scim2ldap-Dry-Run header.
 func (s *Server) operations(next echo.HandlerFunc) echo.HandlerFunc {
-	counted := s.ops.metrics.observeHTTP(next)
+	counted := s.ops.metrics.ObserveHTTP(next)
 	if s.ops.store == nil || !s.ops.store.DryRun() {
 		return counted
 	}
@@ -72,7 +71,7 @@ func (s *Server) front() http.Handler {
 	}
 	health := s.healthHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if healthPaths[r.URL.Path] {
+		if web.IsHealthPath(r.URL.Path) {
 			health.ServeHTTP(w, r)
 			return
 		}
@@ -102,40 +101,18 @@ func (s *Server) Listen() (main, health net.Listener, err error) {
 // then it shuts both down gracefully, letting requests in progress finish
 // (up to 30 s).
 func (s *Server) Serve(ctx context.Context, l, health net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.front(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelInfo),
+	return web.Serve(ctx, s.log, s.front(), s.ops.tls, l, s.healthHandler(), health)
+}
+
+func (s *Server) healthHandler() http.Handler {
+	return web.NewHealthHandler(s.ops.metrics, s.ops.store, s.log)
+}
+
+// CertificateNotAfter is the expiry of the certificate new handshakes
+// get (zero when serving plain HTTP), for the start-up and reload logs.
+func (s *Server) CertificateNotAfter() time.Time {
+	if s.ops.tls == nil {
+		return time.Time{}
 	}
-	servers := []*http.Server{hs}
-	errc := make(chan error, 2)
-	go func() {
-		if s.ops.tls != nil {
-			hs.TLSConfig = s.ops.tls.serverConfig()
-			errc <- hs.ServeTLS(l, "", "")
-			return
-		}
-		errc <- hs.Serve(l)
-	}()
-	if health != nil {
-		h := &http.Server{Handler: s.healthHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-		servers = append(servers, h)
-		go func() { errc <- h.Serve(health) }()
-	}
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, srv := range servers {
-		if serr := srv.Shutdown(shutdown); err == nil && !errors.Is(serr, http.ErrServerClosed) {
-			err = serr
-		}
-	}
-	return err
+	return s.ops.tls.NotAfter()
 }

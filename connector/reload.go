@@ -25,14 +25,13 @@ func (s *Server) Reload(cfg *config.Config) (needRestart []string, err error) {
 	oldTLS, newTLS := s.cfg.Server.TLS.CertFile != "", cfg.Server.TLS.CertFile != ""
 	switch {
 	case oldTLS && newTLS:
-		if err := s.ops.tls.load(cfg.Server.TLS); err != nil {
+		if err := s.ops.tls.Load(cfg.Server.TLS); err != nil {
 			return nil, err
 		}
 	case oldTLS != newTLS:
 		needRestart = append(needRestart, "server.tls (switching between HTTP and HTTPS)")
 	}
-	cur := s.auth.current()
-	s.auth.reloaded.Store(newAuthenticator(cfg.Server.Auth, cur.failures, s.log))
+	s.auth.Reload(cfg.Server.Auth)
 
 	old, neu := *s.cfg, *cfg
 	needRestart = append(needRestart, changedFields("server", reflect.ValueOf(old.Server), reflect.ValueOf(neu.Server), "auth", "tls")...)
@@ -66,13 +65,4 @@ func changedFields(prefix string, a, b reflect.Value, skip ...string) []string {
 		}
 	}
 	return out
-}
-
-// current is the authenticator in force: the one the last Reload
-// installed, else a itself.
-func (a *authenticator) current() *authenticator {
-	if n := a.reloaded.Load(); n != nil {
-		return n
-	}
-	return a
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -32,12 +33,12 @@ type dirType struct {
 	filter            filterTranslator
 	urns              []string // extension URNs, for PATCH
 	log               *slog.Logger
-	audit             *auditLog
+	audit             *web.AuditLog
 }
 
 // init compiles the mapping of one resource type; section names the YAML
 // section in errors ("users", "groups").
-func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.Logger, audit *auditLog,
+func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.Logger, audit *web.AuditLog,
 	baseDN, scopeFilter, idAttr string, attrs []config.AttributeMapping, schemas mapping.SchemaSet, exts []scim.SchemaExtension, reserved map[string]string) error {
 	m, err := mapping.Compile(section, attrs, schemas, reserved)
 	if err != nil {
@@ -152,7 +153,7 @@ func (d *dirType) rename(ctx context.Context, dn, current, name, nameAttr, rdnAt
 		return dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: nameAttr, Values: []string{name}}}, nil
 	}
 	newDN, err := d.store.Rename(ctx, dn, rdnAttr, name)
-	d.audit.write(ctx, "rename", dn, []string{rdnAttr}, err)
+	d.audit.Write(ctx, "rename", dn, []string{rdnAttr}, err)
 	if err != nil {
 		return dn, nil, nameConflict(err, d.kind, name)
 	}
@@ -165,7 +166,7 @@ func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Cha
 		return nil
 	}
 	err := d.store.Modify(ctx, dn, changes)
-	d.audit.write(ctx, "modify", dn, changeAttrs(changes), err)
+	d.audit.Write(ctx, "modify", dn, changeAttrs(changes), err)
 	return err
 }
 
@@ -175,7 +176,7 @@ func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Cha
 func (d *dirType) modifyRead(ctx context.Context, dn string, changes []ldapstore.Change, attrs []string) (*ldapstore.Entry, error) {
 	e, err := d.store.ModifyRead(ctx, dn, changes, attrs)
 	if len(changes) > 0 {
-		d.audit.write(ctx, "modify", dn, changeAttrs(changes), writeErr(err))
+		d.audit.Write(ctx, "modify", dn, changeAttrs(changes), writeErr(err))
 	}
 	return e, err
 }

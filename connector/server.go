@@ -1,17 +1,21 @@
-// Package connector is the SCIM side of scim2ldap: the echo server,
-// authentication, the SCIM resource handlers (on elimity-com/scim) and the
-// translation between SCIM resources and directory entries.
+// Package connector is the SCIM server of scim2ldap: the routes, the SCIM
+// 2.0 and 1.1 fronts, the User and Group handlers (on elimity-com/scim),
+// PATCH, filter translation, uniqueness, ServiceProviderConfig and the
+// schemas it serves, and the one place where directory errors become SCIM
+// errors.
+//
+// Its rooms below it: mapping (SCIM document ↔ directory attributes),
+// web (HTTP plumbing: auth, limits, TLS, metrics, health, logs) and
+// scimfilter (the filter and path grammar). It talks to the directory only
+// through ldapstore and must never import go-ldap; nothing below it
+// imports it.
 package connector
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/elimity-com/scim"
 	"github.com/elimity-com/scim/optional"
@@ -19,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -26,15 +31,16 @@ import (
 type Server struct {
 	cfg          *config.Config
 	echo         *echo.Echo
-	auth         *authenticator
+	auth         *web.Authenticator
 	log          *slog.Logger
 	maxResults   int
 	passwords    bool
 	deactivation bool
 	groups       bool
-	throttle     *throttle  // server.maxInFlight, queueTimeout, requestTimeout
-	bodies       bodyChecks // server.maxStringLength, maxMembersPerPatch
-	ops          *ops       // metrics, health, TLS, reload, dry run (ops.go)
+	throttle     *web.Throttle  // server.maxInFlight, queueTimeout, requestTimeout
+	bodies       web.BodyChecks // server.maxStringLength
+	maxMembers   int            // server.maxMembersPerPatch
+	ops          *ops           // metrics, health, TLS, reload, dry run (ops.go)
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -48,14 +54,15 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 
 	s := &Server{
 		cfg:          cfg,
-		auth:         newAuthenticator(cfg.Server.Auth, newFailureLimiter(cfg.Server.MaxAuthFailures, cfg.Server.AuthFailureWindow), log),
+		auth:         web.NewAuthenticator(cfg.Server.Auth, web.NewFailureLimiter(cfg.Server.MaxAuthFailures, cfg.Server.AuthFailureWindow), log),
 		log:          log,
 		maxResults:   cfg.Server.MaxResults,
 		passwords:    cfg.Users.Password.Attribute != "-",
 		deactivation: cfg.Users.Deactivation.Strategy != "none",
 		groups:       cfg.Groups.Enabled(),
-		throttle:     newThrottle(cfg.Server.MaxInFlight, cfg.Server.QueueTimeout, cfg.Server.RequestTimeout),
-		bodies:       bodyChecks{maxString: int(cfg.Server.MaxStringLength), maxMembers: cfg.Server.MaxMembersPerPatch},
+		throttle:     web.NewThrottle(cfg.Server.MaxInFlight, cfg.Server.QueueTimeout, cfg.Server.RequestTimeout),
+		bodies:       web.BodyChecks{MaxString: int(cfg.Server.MaxStringLength)},
+		maxMembers:   cfg.Server.MaxMembersPerPatch,
 	}
 	for _, w := range cfg.Warnings() {
 		log.Warn("SECURITY: " + w)
@@ -88,7 +95,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 // resourceTypes compiles the mappings and builds the User (and, when
 // groups.baseDN is set, Group) resource types.
 func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) ([]scim.ResourceType, error) {
-	audit := &auditLog{log: log}
+	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
 	u := &users{cfg: cfg.Users}
 	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
@@ -131,18 +138,18 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
-	e.Use(s.operations, s.requestLog)
+	e.Use(s.operations, web.RequestLog(s.log))
 	base := s.cfg.Server.BasePath
-	g := e.Group(base, pathHint(base), s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.versionHint)
+	g := e.Group(base, pathHint(base), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.versionHint)
 	g.Any("/ServiceProviderConfig", s.handleSPC)
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(base))
+	g.Any("/*", lib, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
-		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.middleware(), readBody(int64(s.cfg.Server.BodyLimit)), s.v1Request)
+		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request)
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.middleware, s.throttle.middleware, takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
 	}
 	return e
 }
@@ -167,32 +174,7 @@ func (s *Server) httpError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err)
 	}
-	_ = writeError(c, status, "", detail)
-}
-
-// requestLog gives each request an id and logs one line per request. It
-// never logs headers or bodies: they carry tokens and passwords.
-func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		id := c.Request().Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 || strings.ContainsAny(id, " \t\r\n") {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		c.Response().Header().Set("X-Request-Id", id)
-		r := c.Request()
-		c.SetRequest(r.WithContext(withRequestID(r.Context(), id)))
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		s.log.InfoContext(c.Request().Context(), "request",
-			"method", r.Method, "path", r.URL.Path, "status", c.Response().Status,
-			"duration_ms", time.Since(start).Milliseconds(), "client", clientName(c.Request().Context()))
-		return nil
-	}
+	_ = web.WriteError(c, status, "", detail)
 }
 
 // ListenAndServe serves until ctx is cancelled, then shuts down gracefully.

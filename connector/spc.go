@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
 const (
@@ -18,7 +19,8 @@ const (
 // Okta Provisioning Agent reads on "Test Connector Configuration".
 func (s *Server) serviceProviderConfig() map[string]interface{} {
 	var schemes []map[string]interface{}
-	if len(s.auth.tokens) > 0 {
+	bearer, basic := s.auth.Schemes()
+	if bearer {
 		schemes = append(schemes, map[string]interface{}{
 			"type": "oauthbearertoken", "name": "Bearer token",
 			"description":      "Authorization: Bearer <token> (the token alone is accepted too)",
@@ -26,7 +28,7 @@ func (s *Server) serviceProviderConfig() map[string]interface{} {
 			"documentationUri": documentationURI, "primary": true,
 		})
 	}
-	if len(s.auth.basic) > 0 {
+	if basic {
 		schemes = append(schemes, map[string]interface{}{
 			"type": "httpbasic", "name": "HTTP Basic",
 			"description":      "HTTP Basic authentication",
@@ -72,7 +74,7 @@ func (s *Server) capabilities() []string {
 func (s *Server) handleSPC(c echo.Context) error {
 	if c.Request().Method != http.MethodGet {
 		c.Response().Header().Set("Allow", http.MethodGet)
-		return writeError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfig is read-only; use GET.")
+		return web.WriteError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfig is read-only; use GET.")
 	}
 	return writeJSON(c, http.StatusOK, s.serviceProviderConfig())
 }
@@ -82,5 +84,5 @@ func writeJSON(c echo.Context, status int, v interface{}) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(status, scimContentType, raw)
+	return c.Blob(status, web.ContentType, raw)
 }

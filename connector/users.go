@@ -13,6 +13,7 @@ import (
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -91,7 +92,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
 	}
 	if err = writeErr(err); err != nil {
-		u.audit.write(ctx, "add", dn, keys(entry), err)
+		u.audit.Write(ctx, "add", dn, keys(entry), err)
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
 			// Active Directory will not enable an account that has no
 			// password when its policy requires one.
@@ -99,7 +100,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		}
 		return scim.Resource{}, nameConflict(err, u.kind, userName)
 	}
-	u.audit.write(ctx, "add", dn, keys(entry), nil)
+	u.audit.Write(ctx, "add", dn, keys(entry), nil)
 	// The remaining steps need the entry to exist. If one fails, the entry
 	// is deleted again, so a create is all or nothing. The password goes
 	// first: ppolicy lifts an account lock when the password changes, so
@@ -107,7 +108,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	err = u.settleCreateRace(ctx, dn, userName)
 	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
-		u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	}
 	if deactivate && err == nil {
 		err = u.deactivateNew(ctx, dn)
@@ -119,7 +120,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		if derr := u.store.Delete(ctx, dn); derr != nil {
 			u.log.ErrorContext(ctx, "create rollback failed; remove the entry by hand", "dn", dn, "err", derr)
 		}
-		u.audit.write(ctx, "delete (rollback)", dn, nil, nil)
+		u.audit.Write(ctx, "delete (rollback)", dn, nil, nil)
 		return scim.Resource{}, err
 	}
 	return u.one(ctx, e, mapping.Projection{})
@@ -192,7 +193,7 @@ func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttribute
 
 func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim.Resource, error) {
 	ctx := r.Context()
-	ops, err := parsePatchBody(rawBody(ctx))
+	ops, err := parsePatchBody(web.Body(ctx))
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -289,7 +290,7 @@ func (u *users) writePassword(ctx context.Context, dn, password string) error {
 	default:
 		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
 	}
-	u.audit.write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+	u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 	return err
 }
 
@@ -374,7 +375,7 @@ func (u *users) Delete(r *http.Request, id string) error {
 		return toSCIM(ctx, u.log, "delete user", err)
 	}
 	err = u.store.Delete(ctx, e.DN)
-	u.audit.write(ctx, "delete", e.DN, nil, err)
+	u.audit.Write(ctx, "delete", e.DN, nil, err)
 	if err == nil {
 		err = u.cleanupMemberships(ctx, u.memberValue(e), "")
 	}

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
 // The SCIM 1.1 front serves the Okta Provisioning Agent's default dialect.
@@ -40,7 +40,7 @@ var to11 = map[string]string{
 // 401 or 413 reaches the agent in the 1.1 shape it can display.
 func (s *Server) v1Answer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return rewriteAnswer(c, next, func(_ http.Header, status int, body []byte) []byte {
+		return web.RewriteAnswer(c, next, func(_ http.Header, status int, body []byte) []byte {
 			return convertAnswer11(body, status)
 		})
 	}
@@ -51,11 +51,11 @@ func (s *Server) v1Request(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method == http.MethodPatch {
-			return writeError(c, http.StatusNotImplemented, "", "SCIM 1.1 PATCH is not supported (the Okta agent uses PUT); SCIM 2.0 PATCH is served at "+s.cfg.Server.BasePath+"/")
+			return web.WriteError(c, http.StatusNotImplemented, "", "SCIM 1.1 PATCH is not supported (the Okta agent uses PUT); SCIM 2.0 PATCH is served at "+s.cfg.Server.BasePath+"/")
 		}
 		r2, err := rewriteRequest11(r, s.cfg.Server.BasePath)
 		if err != nil {
-			return writeError(c, http.StatusBadRequest, "invalidValue", err.Error())
+			return web.WriteError(c, http.StatusBadRequest, "invalidValue", err.Error())
 		}
 		c.SetRequest(r2)
 		return next(c)
@@ -64,7 +64,7 @@ func (s *Server) v1Request(next echo.HandlerFunc) echo.HandlerFunc {
 
 // rewriteRequest11 turns a 1.1 body into the 2.0 body the handlers expect.
 func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
-	raw := rawBody(r.Context())
+	raw := web.Body(r.Context())
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return r, nil
 	}
@@ -105,7 +105,7 @@ func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
 	if err != nil {
 		return r, nil
 	}
-	r = r.WithContext(context.WithValue(r.Context(), ctxBody, body))
+	r = r.WithContext(web.WithBody(r.Context(), body))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	return r, nil
@@ -123,7 +123,7 @@ func convertAnswer11(body []byte, status int) []byte {
 	if d.Decode(&m) != nil {
 		return body
 	}
-	if hasURN(m, schemaError) {
+	if hasURN(m, web.ErrorSchema) {
 		detail, _ := m["detail"].(string)
 		out, _ := json.Marshal(map[string]interface{}{
 			"schemas": []string{urnCore11},
@@ -205,7 +205,7 @@ func (s *Server) serviceProviderConfig11() map[string]interface{} {
 func (s *Server) handleSPC11(c echo.Context) error {
 	if c.Request().Method != http.MethodGet {
 		c.Response().Header().Set("Allow", http.MethodGet)
-		return writeError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfigs is read-only; use GET.")
+		return web.WriteError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfigs is read-only; use GET.")
 	}
 	return writeJSON(c, http.StatusOK, s.serviceProviderConfig11())
 }

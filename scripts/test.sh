@@ -47,7 +47,7 @@ go test -race -count=1 ./...
 step "fuzz (${FUZZTIME:-10s} per target)"
 for target in \
   ./connector/scimfilter:FuzzParse ./connector/scimfilter:FuzzParsePath \
-  ./connector:FuzzFilterTranslation ./connector:FuzzFilterAny ./connector:FuzzCheckJSON \
+  ./connector:FuzzFilterTranslation ./connector:FuzzFilterAny ./connector/web:FuzzCheckJSON \
   ./ldapstore:FuzzEqFilter ./ldapstore:FuzzChildDN ./ldapstore:FuzzUserDN; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "${target%%:*}"
 done

@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without
@@ -73,7 +73,7 @@ func newLogger(c config.Log, w io.Writer, level *slog.LevelVar) *slog.Logger {
 	if c.Format == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(connector.LogHandler(h))
+	return slog.New(web.LogHandler(h))
 }
 
 func parseLevel(s string) slog.Level {

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"net/http"
@@ -14,10 +14,10 @@ import (
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
-// metrics are the Prometheus series of one Server, in a registry of its
+// Metrics are the Prometheus series of one server, in a registry of its
 // own (not the global one), so that several servers in one process (tests)
 // do not collide.
-type metrics struct {
+type Metrics struct {
 	reg          *prometheus.Registry
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
@@ -28,8 +28,9 @@ type metrics struct {
 	bases        []string // SCIM base paths, longest first, for endpoint labels
 }
 
-func newMetrics(bases []string) *metrics {
-	m := &metrics{
+// NewMetrics labels requests by the given SCIM base paths.
+func NewMetrics(bases []string) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scim2ldap_http_requests_total",
@@ -72,8 +73,8 @@ func newMetrics(bases []string) *metrics {
 	return m
 }
 
-// observeLDAP is the ldapstore.Observer.
-func (m *metrics) observeLDAP(op string, d time.Duration, err error) {
+// ObserveLDAP is the ldapstore.Observer.
+func (m *Metrics) ObserveLDAP(op string, d time.Duration, err error) {
 	m.ldapOps.WithLabelValues(op).Inc()
 	m.ldapDuration.WithLabelValues(op).Observe(d.Seconds())
 	if err == nil {
@@ -89,10 +90,10 @@ func (m *metrics) observeLDAP(op string, d time.Duration, err error) {
 	m.ldapErrors.WithLabelValues(op, reason).Inc()
 }
 
-// observeHTTP counts every request, whatever answers it (handlers, auth,
+// ObserveHTTP counts every request, whatever answers it (handlers, auth,
 // echo's error handler): it wraps the request log, which turns errors into
 // responses before returning.
-func (m *metrics) observeHTTP(next echo.HandlerFunc) echo.HandlerFunc {
+func (m *Metrics) ObserveHTTP(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		m.inFlight.Inc()
@@ -113,7 +114,7 @@ func (m *metrics) observeHTTP(next echo.HandlerFunc) echo.HandlerFunc {
 // endpoint turns a path into a label of bounded cardinality: the base path
 // plus the resource type, with ids replaced by {id}; anything else is
 // "other" (scanners must not be able to create series).
-func (m *metrics) endpoint(path string) string {
+func (m *Metrics) endpoint(path string) string {
 	switch path {
 	case "/healthz", "/readyz", "/metrics":
 		return path
@@ -152,6 +153,6 @@ func resourceEndpoint(rest string) string {
 	return first
 }
 
-func (m *metrics) handler() http.Handler {
+func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// throttle guards the directory: at most maxInFlight SCIM requests work on
+// Throttle guards the directory: at most maxInFlight SCIM requests work on
 // it at once, and each gets at most timeout for all its LDAP operations.
 //
 // A request over the cap waits up to queue for a turn (Okta and Entra send
@@ -20,17 +20,17 @@ import (
 // connection pool (ldap.poolSize) bounds what reaches it, and the cap here
 // bounds how many requests queue for the pool, so a slow directory makes
 // clients back off instead of piling up goroutines and timeouts.
-type throttle struct {
+type Throttle struct {
 	slots   chan struct{}
 	queue   time.Duration
 	timeout time.Duration
 }
 
-func newThrottle(maxInFlight int, queue, timeout time.Duration) *throttle {
-	return &throttle{slots: make(chan struct{}, maxInFlight), queue: queue, timeout: timeout}
+func NewThrottle(maxInFlight int, queue, timeout time.Duration) *Throttle {
+	return &Throttle{slots: make(chan struct{}, maxInFlight), queue: queue, timeout: timeout}
 }
 
-func (t *throttle) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+func (t *Throttle) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		select {
 		case t.slots <- struct{}{}:
@@ -42,11 +42,11 @@ func (t *throttle) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			case <-wait.C:
 				secs := retryAfter(t.queue)
 				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-				return writeError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
+				return WriteError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
 					"The bridge is working on %d requests already (server.maxInFlight); retry after %d seconds.", cap(t.slots), secs))
 			case <-c.Request().Context().Done():
 				wait.Stop()
-				return writeError(c, http.StatusServiceUnavailable, "", "The request was cancelled while waiting for its turn.")
+				return WriteError(c, http.StatusServiceUnavailable, "", "The request was cancelled while waiting for its turn.")
 			}
 		}
 		defer func() { <-t.slots }()

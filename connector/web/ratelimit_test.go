@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 func TestFailureLimiter(t *testing.T) {
 	now := time.Now()
 	t.Run("concurrent guesses cannot exceed the limit", func(t *testing.T) {
-		f := newFailureLimiter(3, time.Hour)
+		f := NewFailureLimiter(3, time.Hour)
 		var mu sync.Mutex
 		admitted := 0
 		var wg sync.WaitGroup
@@ -39,7 +39,7 @@ func TestFailureLimiter(t *testing.T) {
 		}
 	})
 	t.Run("successes are free", func(t *testing.T) {
-		f := newFailureLimiter(2, time.Hour)
+		f := NewFailureLimiter(2, time.Hour)
 		for i := range 100 {
 			_, settle, ok := f.admit("192.0.2.1", now)
 			if !ok {
@@ -49,7 +49,7 @@ func TestFailureLimiter(t *testing.T) {
 		}
 	})
 	t.Run("refills over the window", func(t *testing.T) {
-		f := newFailureLimiter(2, time.Minute)
+		f := NewFailureLimiter(2, time.Minute)
 		for range 2 {
 			_, settle, _ := f.admit("192.0.2.1", now)
 			settle(true)
@@ -62,7 +62,7 @@ func TestFailureLimiter(t *testing.T) {
 		}
 	})
 	t.Run("bounded memory", func(t *testing.T) {
-		f := newFailureLimiter(2, time.Minute)
+		f := NewFailureLimiter(2, time.Minute)
 		f.max = 100
 		for i := range 1000 {
 			_, settle, _ := f.admit(fmt.Sprintf("10.0.%d.%d", i/256, i%256), now)
@@ -73,7 +73,7 @@ func TestFailureLimiter(t *testing.T) {
 		}
 	})
 	t.Run("off", func(t *testing.T) {
-		f := newFailureLimiter(-1, time.Minute)
+		f := NewFailureLimiter(-1, time.Minute)
 		if _, settle, ok := f.admit("x", now); !ok || settle == nil {
 			t.Errorf("a disabled limiter refuses")
 		}

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"context"
@@ -14,26 +14,27 @@ import (
 	"github.com/scim2ldap/scim2ldap/config"
 )
 
-// tlsState is the SCIM listener's TLS configuration, swappable while the
+// TLSState is the SCIM listener's TLS configuration, swappable while the
 // server runs: every new handshake picks up the current one (through
 // GetConfigForClient), so a reload (SIGHUP) changes the certificate, key
 // and client CAs without closing a connection. Connections already open
 // keep the certificate they started with.
-type tlsState struct {
+type TLSState struct {
 	cur atomic.Pointer[tls.Config]
 }
 
-func newTLSState(c config.ServerTLS) (*tlsState, error) {
-	t := &tlsState{}
-	if err := t.load(c); err != nil {
+// NewTLSState loads the files of c.
+func NewTLSState(c config.ServerTLS) (*TLSState, error) {
+	t := &TLSState{}
+	if err := t.Load(c); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// load reads the files and installs them; on any error the current
+// Load reads the files and installs them; on any error the current
 // configuration stays.
-func (t *tlsState) load(c config.ServerTLS) error {
+func (t *TLSState) Load(c config.ServerTLS) error {
 	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
 	if err != nil {
 		return fmt.Errorf("server.tls: certFile %s / keyFile %s: %w; check that both are PEM and that the key belongs to the certificate", c.CertFile, c.KeyFile, err)
@@ -63,7 +64,7 @@ func (t *tlsState) load(c config.ServerTLS) error {
 }
 
 // serverConfig is the tls.Config to serve with.
-func (t *tlsState) serverConfig() *tls.Config {
+func (t *TLSState) serverConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"},
@@ -73,8 +74,8 @@ func (t *tlsState) serverConfig() *tls.Config {
 	}
 }
 
-// notAfter is the expiry of the current certificate.
-func (t *tlsState) notAfter() time.Time {
+// NotAfter is the expiry of the current certificate.
+func (t *TLSState) NotAfter() time.Time {
 	c := t.cur.Load()
 	if c == nil || len(c.Certificates) == 0 || c.Certificates[0].Leaf == nil {
 		return time.Time{}
@@ -104,13 +105,4 @@ func withClient(c echo.Context, client string) echo.Context {
 	r := c.Request()
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxClient, client)))
 	return c
-}
-
-// CertificateNotAfter is the expiry of the certificate new handshakes
-// get (zero when serving plain HTTP), for the start-up and reload logs.
-func (s *Server) CertificateNotAfter() time.Time {
-	if s.ops.tls == nil {
-		return time.Time{}
-	}
-	return s.ops.tls.notAfter()
 }

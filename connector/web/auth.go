@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"crypto/sha256"
@@ -17,21 +17,23 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// authenticator checks the Authorization header against the configured
+// Authenticator checks the Authorization header against the configured
 // credentials. Tokens are compared as SHA-256 digests in constant time, so
 // neither a token's content nor its length leaks through timing.
-type authenticator struct {
+type Authenticator struct {
 	none     bool
 	tokens   [][32]byte
 	basic    []config.BasicUser
-	failures *failureLimiter // nil: no limit
+	failures *FailureLimiter // nil: no limit
 	verified *verifiedCache  // Basic credentials that passed bcrypt
 	log      *slog.Logger
-	reloaded atomic.Pointer[authenticator] // installed by Server.Reload; see current
+	reloaded atomic.Pointer[Authenticator] // installed by Reload; see current
 }
 
-func newAuthenticator(cfg config.Auth, failures *failureLimiter, log *slog.Logger) *authenticator {
-	a := &authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, verified: newVerifiedCache(), log: log}
+// NewAuthenticator checks requests against cfg; failures (nil: no limit)
+// is shared across reloads, so a reload does not reset an attacker's count.
+func NewAuthenticator(cfg config.Auth, failures *FailureLimiter, log *slog.Logger) *Authenticator {
+	a := &Authenticator{none: cfg.None, basic: cfg.Basic, failures: failures, verified: newVerifiedCache(), log: log}
 	for _, t := range cfg.BearerTokens {
 		a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
 	}
@@ -40,7 +42,7 @@ func newAuthenticator(cfg config.Auth, failures *failureLimiter, log *slog.Logge
 
 // check returns the client name for the audit log, or ok=false and why, in
 // words that never contain the presented secret.
-func (a *authenticator) check(header string) (client, why string, ok bool) {
+func (a *Authenticator) check(header string) (client, why string, ok bool) {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return "", "no Authorization header", false
@@ -58,7 +60,7 @@ func (a *authenticator) check(header string) (client, why string, ok bool) {
 	return client, "unknown token (sent without a scheme)", ok
 }
 
-func (a *authenticator) token(t string) (string, bool) {
+func (a *Authenticator) token(t string) (string, bool) {
 	d := sha256.Sum256([]byte(t))
 	match := -1
 	for i, want := range a.tokens {
@@ -74,7 +76,7 @@ func (a *authenticator) token(t string) (string, bool) {
 
 // basicAuth names the user in why only when it is a configured one: an
 // unknown "user name" may well be a password typed into the wrong field.
-func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
+func (a *Authenticator) basicAuth(enc string) (client, why string, ok bool) {
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
 		return "", "Basic credentials are not base64", false
@@ -123,8 +125,14 @@ func (a *authenticator) basicAuth(enc string) (client, why string, ok bool) {
 	return "", why, false
 }
 
+// Schemes tells which kinds of credentials are configured, for
+// ServiceProviderConfig's authenticationSchemes.
+func (a *Authenticator) Schemes() (bearer, basic bool) {
+	return len(a.tokens) > 0, len(a.basic) > 0
+}
+
 // challenge is the WWW-Authenticate value listing the accepted schemes.
-func (a *authenticator) challenge() string {
+func (a *Authenticator) challenge() string {
 	var c []string
 	if len(a.tokens) > 0 {
 		c = append(c, `Bearer realm="scim2ldap"`)
@@ -135,7 +143,7 @@ func (a *authenticator) challenge() string {
 	return strings.Join(c, ", ")
 }
 
-func (a *authenticator) middleware() echo.MiddlewareFunc {
+func (a *Authenticator) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			a := a.current()
@@ -152,7 +160,7 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 				secs := retryAfter(wait)
 				a.log.DebugContext(r.Context(), "authentication refused: too many failures", "remote", addr)
 				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-				return writeError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
+				return WriteError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
 					"Too many failed authentications from this address; retry after %d seconds with the right credentials.", secs))
 			}
 			h := r.Header.Get("Authorization")
@@ -165,9 +173,25 @@ func (a *authenticator) middleware() echo.MiddlewareFunc {
 					detail = "Authorization header missing. Send Authorization: Bearer <token> (or HTTP Basic, as configured in server.auth)."
 				}
 				c.Response().Header().Set("WWW-Authenticate", a.challenge())
-				return writeError(c, http.StatusUnauthorized, "", detail)
+				return WriteError(c, http.StatusUnauthorized, "", detail)
 			}
 			return next(withClient(c, client))
 		}
 	}
+}
+
+// Reload installs credentials from cfg for the requests after it; the
+// failure limiter carries over.
+func (a *Authenticator) Reload(cfg config.Auth) {
+	cur := a.current()
+	a.reloaded.Store(NewAuthenticator(cfg, cur.failures, a.log))
+}
+
+// current is the authenticator in force: the one the last Reload
+// installed, else a itself.
+func (a *Authenticator) current() *Authenticator {
+	if n := a.reloaded.Load(); n != nil {
+		return n
+	}
+	return a
 }

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"bytes"
@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/scim2ldap/scim2ldap/connector/mapping"
-	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 )
 
 // Request bodies are checked here, after authentication and the size limit
@@ -27,16 +25,14 @@ import (
 // with an extension object holding a complex attribute) is 5 levels.
 const maxJSONDepth = 32
 
-// bodyChecks holds the limits of server.maxStringLength and
-// server.maxMembersPerPatch.
-type bodyChecks struct {
-	maxString  int
-	maxMembers int
+// BodyChecks holds the limit of server.maxStringLength.
+type BodyChecks struct {
+	MaxString int
 }
 
-// middleware runs after readBody, which keeps the body as sent under
-// ctxSentBody (PATCH bodies are normalised before they reach handlers).
-func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+// Middleware runs after ReadBody, which keeps the body as sent under
+// ctxSentBody (the body handlers see may have been rewritten).
+func (b BodyChecks) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		// Go's query parser drops a pair it cannot parse (a raw ";" since
@@ -47,21 +43,15 @@ func (b bodyChecks) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			if strings.Contains(strings.ToLower(r.URL.RawQuery), "filter=") {
 				scimType = "invalidFilter"
 			}
-			return writeError(c, http.StatusBadRequest, scimType, fmt.Sprintf(
+			return WriteError(c, http.StatusBadRequest, scimType, fmt.Sprintf(
 				"The query string does not parse (%v); percent-encode ; & + %% and # in parameter values, e.g. ; as %%3B.", err))
 		}
 		raw := sentBody(r.Context())
 		if len(bytes.TrimSpace(raw)) == 0 {
 			return next(c)
 		}
-		if err := checkJSON(raw, b.maxString); err != nil {
-			return writeError(c, http.StatusBadRequest, err.scimType, err.detail)
-		}
-		if r.Method == http.MethodPatch {
-			if n := patchMemberCount(rawBody(r.Context())); n > b.maxMembers {
-				return writeError(c, http.StatusBadRequest, "invalidValue", fmt.Sprintf(
-					"The PATCH names %d members; at most %d are accepted per request (server.maxMembersPerPatch). Send the change in several PATCH requests.", n, b.maxMembers))
-			}
+		if err := checkJSON(raw, b.MaxString); err != nil {
+			return WriteError(c, http.StatusBadRequest, err.scimType, err.detail)
 		}
 		return next(c)
 	}
@@ -157,48 +147,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// patchMemberCount counts the member values the operations of a PATCH body
-// name, in every shape memberDelta accepts. A body that does not parse
-// counts 0: the PATCH handler rejects it.
-func patchMemberCount(body []byte) int {
-	ops, err := parsePatchBody(body)
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, op := range ops {
-		value, err := decodeValue(op.Value)
-		if err != nil {
-			continue
-		}
-		if strings.TrimSpace(op.Path) == "" {
-			if obj, ok := value.(map[string]interface{}); ok {
-				n += countElements(mapping.LookupFold(obj, "members"))
-			}
-			continue
-		}
-		p, err := scimfilter.ParsePath(op.Path)
-		if err != nil || p.URN != "" || !strings.EqualFold(p.Name, "members") {
-			continue
-		}
-		if p.Filter != nil {
-			ids, _ := idsInFilter(p.Filter)
-			n += len(ids)
-			continue
-		}
-		n += countElements(value)
-	}
-	return n
-}
-
-func countElements(v interface{}) int {
-	switch x := v.(type) {
-	case nil:
-		return 0
-	case []interface{}:
-		return len(x)
-	}
-	return 1
 }

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
-// auditLog writes one line per directory write: operation, DN, the names of
+// AuditLog writes one line per directory write: operation, DN, the names of
 // the attributes changed (never values: passwords ride along), the SCIM
 // client and the result.
-type auditLog struct{ log *slog.Logger }
+type AuditLog struct{ Log *slog.Logger }
 
-func (a *auditLog) write(ctx context.Context, op, dn string, attrs []string, err error) {
-	if a == nil || a.log == nil {
+func (a *AuditLog) Write(ctx context.Context, op, dn string, attrs []string, err error) {
+	if a == nil || a.Log == nil {
 		return
 	}
 	sorted := append([]string(nil), attrs...)
@@ -25,5 +25,5 @@ func (a *auditLog) write(ctx context.Context, op, dn string, attrs []string, err
 	} else if ldapstore.InDryRunScope(ctx) {
 		result = "dry-run (not sent)"
 	}
-	a.log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", clientName(ctx), "result", result)
+	a.Log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", Client(ctx), "result", result)
 }

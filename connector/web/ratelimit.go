@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"math"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// failureLimiter counts failed authentications per client address in a
+// FailureLimiter counts failed authentications per client address in a
 // token bucket (max failures, refilled over the window). An address whose
 // bucket is empty is refused before its credentials are checked, so
 // guessing tokens or Basic passwords is slow, and bcrypt comparisons cannot
@@ -19,7 +19,7 @@ import (
 // that header itself). The map is bounded: when full, addresses whose
 // bucket has refilled are dropped (they are indistinguishable from new
 // ones), then arbitrary ones.
-type failureLimiter struct {
+type FailureLimiter struct {
 	perSecond float64 // failures given back per second
 	burst     float64
 	max       int // addresses tracked at most
@@ -38,12 +38,12 @@ type failures struct {
 // take: about 100 bytes per address.
 const maxTrackedClients = 10000
 
-// newFailureLimiter returns nil (no limit) when maxFailures < 1.
-func newFailureLimiter(maxFailures int, window time.Duration) *failureLimiter {
+// NewFailureLimiter returns nil (no limit) when maxFailures < 1.
+func NewFailureLimiter(maxFailures int, window time.Duration) *FailureLimiter {
 	if maxFailures < 1 || window <= 0 {
 		return nil
 	}
-	return &failureLimiter{
+	return &FailureLimiter{
 		perSecond: float64(maxFailures) / window.Seconds(),
 		burst:     float64(maxFailures),
 		max:       maxTrackedClients,
@@ -57,7 +57,7 @@ func newFailureLimiter(maxFailures int, window time.Duration) *failureLimiter {
 // showed a failure left. ok=false means addr has none left, and wait is
 // how long until it has one. Otherwise settle must be called with the
 // outcome: a success gives the reserved failure back.
-func (f *failureLimiter) admit(addr string, now time.Time) (wait time.Duration, settle func(failed bool), ok bool) {
+func (f *FailureLimiter) admit(addr string, now time.Time) (wait time.Duration, settle func(failed bool), ok bool) {
 	if f == nil {
 		return 0, func(bool) {}, true
 	}
@@ -89,7 +89,7 @@ func (f *failureLimiter) admit(addr string, now time.Time) (wait time.Duration, 
 }
 
 // evict makes room for one address; f.mu is held.
-func (f *failureLimiter) evict(now time.Time) {
+func (f *FailureLimiter) evict(now time.Time) {
 	full := time.Duration(f.burst / f.perSecond * float64(time.Second))
 	for k, c := range f.clients {
 		if now.Sub(c.last) >= full {

@@ -1,4 +1,4 @@
-package connector
+package web
 
 import (
 	"encoding/base64"
@@ -20,7 +20,7 @@ func TestBasicVerifiedCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	users := []config.BasicUser{{Username: "agent", PasswordHash: string(hash)}, {Username: "other", PasswordHash: string(hash)}}
-	a := newAuthenticator(config.Auth{Basic: users}, nil, slog.New(slog.DiscardHandler))
+	a := NewAuthenticator(config.Auth{Basic: users}, nil, slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name, header string
 		ok           bool
@@ -46,7 +46,7 @@ func TestBasicVerifiedCache(t *testing.T) {
 	}
 	// A reload builds a new authenticator: a changed hash is checked anew.
 	newHash, _ := bcrypt.GenerateFromPassword([]byte("new-Pass-3"), bcrypt.MinCost)
-	b := newAuthenticator(config.Auth{Basic: []config.BasicUser{{Username: "agent", PasswordHash: string(newHash)}}}, nil, slog.New(slog.DiscardHandler))
+	b := NewAuthenticator(config.Auth{Basic: []config.BasicUser{{Username: "agent", PasswordHash: string(newHash)}}}, nil, slog.New(slog.DiscardHandler))
 	if _, _, ok := b.check(basicHeader("agent", "right-Pass-1")); ok {
 		t.Errorf("the old password works after the hash changed")
 	}
@@ -70,14 +70,14 @@ func BenchmarkBasicAuth(b *testing.B) {
 	h := basicHeader("okta-agent", "agent-Secret-9")
 	b.Run("uncached", func(b *testing.B) {
 		for b.Loop() {
-			a := newAuthenticator(cfg, nil, slog.New(slog.DiscardHandler))
+			a := NewAuthenticator(cfg, nil, slog.New(slog.DiscardHandler))
 			if _, _, ok := a.check(h); !ok {
 				b.Fatal("refused")
 			}
 		}
 	})
 	b.Run("cached", func(b *testing.B) {
-		a := newAuthenticator(cfg, nil, slog.New(slog.DiscardHandler))
+		a := NewAuthenticator(cfg, nil, slog.New(slog.DiscardHandler))
 		a.check(h)
 		for b.Loop() {
 			if _, _, ok := a.check(h); !ok {

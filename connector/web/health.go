@@ -1,7 +1,8 @@
-package connector
+package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -13,20 +14,32 @@ import (
 // before its own timeout, even when the directory drops packets.
 const readyTimeout = 3 * time.Second
 
-// healthPaths are served without a SCIM token, on server.listen or, when
-// set, only on server.healthListen.
-var healthPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+// IsHealthPath reports the paths served without a SCIM token, on
+// server.listen or, when set, only on server.healthListen.
+func IsHealthPath(path string) bool {
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return false
+}
 
-// healthHandler serves /healthz, /readyz and /metrics. It has no request
-// log: probes come every few seconds and would drown the SCIM lines; they
-// are counted in the metrics instead.
-func (s *Server) healthHandler() http.Handler {
+type health struct {
+	store *ldapstore.Store // nil: not ready
+	log   *slog.Logger
+}
+
+// NewHealthHandler serves /healthz, /readyz (a probe of store) and
+// /metrics. It has no request log: probes come every few seconds and would
+// drown the SCIM lines; they are counted in the metrics instead.
+func NewHealthHandler(m *Metrics, store *ldapstore.Store, log *slog.Logger) http.Handler {
+	h := &health{store: store, log: log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(s.ops.metrics.observeHTTP)
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", s.healthz)
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/readyz", s.readyz)
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/metrics", echo.WrapHandler(s.ops.metrics.handler()))
+	e.Use(m.ObserveHTTP)
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", h.healthz)
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/readyz", h.readyz)
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/metrics", echo.WrapHandler(m.handler()))
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if !c.Response().Committed {
 			_ = c.JSON(http.StatusNotFound, map[string]string{"status": "not found", "detail": "Only /healthz, /readyz and /metrics are served here."})
@@ -37,7 +50,7 @@ func (s *Server) healthHandler() http.Handler {
 
 // healthz says the process is up and serving HTTP; it never touches the
 // directory, so a directory outage does not get the bridge restarted.
-func (s *Server) healthz(c echo.Context) error {
+func (h *health) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "up"})
 }
 
@@ -45,17 +58,17 @@ func (s *Server) healthz(c echo.Context) error {
 // directory, bound as the service account, answers a root DSE read within
 // readyTimeout. The cause goes to the log; the answer names only its kind,
 // since the endpoint needs no credentials.
-func (s *Server) readyz(c echo.Context) error {
-	if s.ops.store == nil {
+func (h *health) readyz(c echo.Context) error {
+	if h.store == nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "detail": "no directory configured"})
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 	defer cancel()
-	err := s.ops.store.Ping(ctx)
+	err := h.store.Ping(ctx)
 	if err == nil {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	}
-	s.log.WarnContext(ctx, "readyz: directory not ready", "err", err)
+	h.log.WarnContext(ctx, "readyz: directory not ready", "err", err)
 	detail := "The directory is not reachable within " + readyTimeout.String() + "; see the bridge's log."
 	switch ldapstore.Code(err) {
 	case ldapstore.CodeInvalidCredentials:

@@ -1,0 +1,39 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// capture buffers a response so it can be corrected before it is sent.
+type capture struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *capture) WriteHeader(status int)      { w.status = status }
+func (w *capture) Write(b []byte) (int, error) { return w.body.Write(b) }
+
+// RewriteAnswer runs next with its answer buffered and sends what rewrite
+// makes of it instead; rewrite may also set headers.
+func RewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.Header, status int, body []byte) []byte) error {
+	orig := c.Response().Writer
+	cw := &capture{ResponseWriter: orig, status: http.StatusOK}
+	c.Response().Writer = cw
+	err := next(c)
+	c.Response().Writer = orig
+	if err != nil {
+		return err
+	}
+	body := rewrite(orig.Header(), cw.status, cw.body.Bytes())
+	if len(body) > 0 {
+		orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	orig.WriteHeader(cw.status)
+	_, werr := orig.Write(body)
+	return werr
+}
