@@ -32,6 +32,7 @@ const memberUIDAttr = "uid"
 
 func (g *groups) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	res, err := g.create(r.Context(), map[string]interface{}(attrs))
+	projectAnswer(r, res)
 	return res, toSCIM(r.Context(), g.log, "create group", err)
 }
 
@@ -187,7 +188,8 @@ func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttribut
 	}
 	delta := &memberDelta{}
 	delta.replaceWith(ids)
-	res, err := g.update(ctx, e, doc, delta, true)
+	proj := mapping.ParseProjection(r.URL.Query())
+	res, err := g.update(ctx, e, doc, delta, &proj)
 	return res, toSCIM(ctx, g.log, "replace group", err)
 }
 
@@ -196,6 +198,9 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 	ops, err := parsePatchBody(web.Body(ctx))
 	if err != nil {
 		return scim.Resource{}, err
+	}
+	if len(ops) == 0 {
+		return scim.Resource{}, badValue("Operations must hold at least one operation (RFC 7644 §3.5.2).")
 	}
 	// Members are not read here: a membership PATCH on a large group
 	// must not cost a read of every member.
@@ -215,23 +220,29 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 			rest = append(rest, op)
 		}
 	}
-	if err := applyPatch(doc, rest, map[string]bool{}, g.urns); err != nil {
-		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
-	}
-	if _, err := g.update(ctx, e, doc, delta, false); err != nil {
+	if err := applyPatch(doc, rest, map[string]bool{}, &g.patch); err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
 	}
 	// Entra prefers 204 for group PATCH, Okta accepts it: an empty result
 	// makes the library answer 204 without reading the members back.
-	return scim.Resource{}, nil
+	// A client that asks for attributes gets 200 with the group (RFC 7644
+	// §3.5.2 MUST), reading members only if it asked for them.
+	var back *mapping.Projection
+	if q := r.URL.Query(); q.Has("attributes") || q.Has("excludedAttributes") {
+		p := mapping.ParseProjection(q)
+		back = &p
+	}
+	res, err := g.update(ctx, e, doc, delta, back)
+	return res, toSCIM(ctx, g.log, "patch group", err)
 }
 
 // update renames the group when displayName changed, then sends one modify
 // with the mapped attributes and the membership delta.
-// Without readBack it returns no resource: reading the group back means
+// With back nil it returns no resource: reading the group back means
 // reading and resolving every member, which a PATCH answered with 204
-// must not cost on a large group.
-func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta, readBack bool) (scim.Resource, error) {
+// must not cost on a large group. Otherwise the answer has what back asks
+// for, and members are read only if it asks for them.
+func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, delta *memberDelta, back *mapping.Projection) (scim.Resource, error) {
 	dn := e.DN
 	name, _ := mapping.LookupFold(doc, "displayName").(string)
 	name = strings.TrimSpace(name)
@@ -251,14 +262,14 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 		return scim.Resource{}, err
 	}
 	changes = append(changes, memberChanges...)
-	if !readBack {
+	if back == nil {
 		return scim.Resource{}, g.modifyMembers(ctx, dn, changes)
 	}
-	fresh, err := g.modifyMembersRead(ctx, dn, changes, g.ldapAttributes(mapping.Projection{}))
+	fresh, err := g.modifyMembersRead(ctx, dn, changes, g.ldapAttributes(*back))
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return g.resource(ctx, fresh, mapping.Projection{})
+	return g.resource(ctx, fresh, *back)
 }
 
 // modifyMembersRead is modifyMembers answering with the group as it is

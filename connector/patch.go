@@ -51,15 +51,23 @@ func decodeValue(raw json.RawMessage) (interface{}, error) {
 // (Okta puts "id" in its group rename value).
 var readOnlyAttrs = map[string]bool{"id": true, "meta": true, "groups": true, "schemas": true}
 
+// patchScope is what applying a PATCH needs to know of the resource type.
+// The library's own PATCH validation is not used (see patchStandIn): its
+// path grammar refuses valid URNs (urn:okta:onprem_app:…) and nested
+// extension values, so the checks it made are made here, with details.
+type patchScope struct {
+	core    string   // the core schema URN, which a path may carry
+	urns    []string // extension URNs: a no-path key naming a whole extension ({"urn:…:User": {…}}) is told apart from a URN-prefixed attribute
+	schemas mapping.SchemaSet
+	m       *mapping.Mapping
+}
+
 // applyPatch applies operations to doc in order. touched collects the
 // top-level attribute names (lower-cased; extension URNs included) that an
 // operation wrote.
-// urns are the schema extension URNs of the resource type, so a no-path key
-// that names a whole extension ({"urn:…:User": {…}}) is told apart from a
-// URN-prefixed attribute.
-func applyPatch(doc map[string]interface{}, ops []patchOp, touched map[string]bool, urns []string) error {
+func applyPatch(doc map[string]interface{}, ops []patchOp, touched map[string]bool, scope *patchScope) error {
 	for i, op := range ops {
-		if err := applyOne(doc, op, touched, urns); err != nil {
+		if err := applyOne(doc, op, touched, scope); err != nil {
 			if se, ok := err.(errors.ScimError); ok {
 				se.Detail = fmt.Sprintf("Operations[%d]: %s", i, se.Detail)
 				return se
@@ -70,7 +78,7 @@ func applyPatch(doc map[string]interface{}, ops []patchOp, touched map[string]bo
 	return nil
 }
 
-func applyOne(doc map[string]interface{}, op patchOp, touched map[string]bool, urns []string) error {
+func applyOne(doc map[string]interface{}, op patchOp, touched map[string]bool, scope *patchScope) error {
 	kind := strings.ToLower(op.Op)
 	if kind != "add" && kind != "replace" && kind != "remove" {
 		return badValue(fmt.Sprintf("op %q is not add, replace or remove", op.Op))
@@ -91,29 +99,35 @@ func applyOne(doc map[string]interface{}, op patchOp, touched map[string]bool, u
 			if readOnlyAttrs[strings.ToLower(k)] {
 				continue
 			}
-			if mapping.ContainsFold(urns, k) {
+			if mapping.ContainsFold(scope.urns, k) || strings.EqualFold(k, scope.core) {
 				if ext, ok := v.(map[string]interface{}); ok {
 					for sk, sv := range ext {
-						if err := applyPath(doc, kind, k+":"+sk, sv, touched); err != nil {
+						if err := applyPath(doc, kind, k+":"+sk, sv, touched, scope); err != nil {
 							return err
 						}
 					}
 					continue
 				}
 			}
-			if err := applyPath(doc, kind, k, v, touched); err != nil {
+			if err := applyPath(doc, kind, k, v, touched, scope); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return applyPath(doc, kind, op.Path, value, touched)
+	return applyPath(doc, kind, op.Path, value, touched, scope)
 }
 
-func applyPath(doc map[string]interface{}, kind, rawPath string, value interface{}, touched map[string]bool) error {
+func applyPath(doc map[string]interface{}, kind, rawPath string, value interface{}, touched map[string]bool, scope *patchScope) error {
 	p, err := scimfilter.ParsePath(rawPath)
 	if err != nil {
 		return scimErr(400, errors.ScimTypeInvalidPath, fmt.Sprintf("path %q: %v", rawPath, err))
+	}
+	if strings.EqualFold(p.URN, scope.core) {
+		p.URN = ""
+	}
+	if !scope.schemas.Knows(p.URN, p.Name, p.Sub) && !readOnlyAttrs[strings.ToLower(p.Name)] {
+		return scimErr(400, errors.ScimTypeInvalidPath, fmt.Sprintf("path %q names no attribute of this resource's schemas (see /Schemas)", rawPath))
 	}
 	if p.URN == "" && readOnlyAttrs[strings.ToLower(p.Name)] {
 		return scimErr(400, errors.ScimTypeMutability, fmt.Sprintf("%s is read-only", p.Name))
@@ -137,7 +151,7 @@ func applyPath(doc map[string]interface{}, kind, rawPath string, value interface
 	key := canonicalKey(container, p.Name)
 	switch {
 	case p.Filter != nil:
-		return patchElements(container, key, kind, p, value)
+		return patchElements(container, key, kind, p, value, scope)
 	case p.Sub != "":
 		obj, _ := container[key].(map[string]interface{})
 		if obj == nil {
@@ -228,7 +242,7 @@ func sameElement(a, b interface{}) bool {
 
 // patchElements handles paths with an element filter, e.g.
 // emails[type eq "work"].value or emails[type eq "work"].
-func patchElements(container map[string]interface{}, key, kind string, p scimfilter.AttrPath, value interface{}) error {
+func patchElements(container map[string]interface{}, key, kind string, p scimfilter.AttrPath, value interface{}, scope *patchScope) error {
 	list, _ := container[key].([]interface{})
 	if obj, ok := container[key].(map[string]interface{}); ok {
 		list = []interface{}{obj}
@@ -261,9 +275,11 @@ func patchElements(container map[string]interface{}, key, kind string, p scimfil
 	if !matched && kind != "remove" {
 		// Entra replaces emails[type eq "work"].value on users that have no
 		// work email yet: create the element the filter describes.
+		// An element no mapping entry keeps would be lost: RFC 7644
+		// §3.5.2.3 wants noTarget for a filter that matches nothing.
 		el := elementFromFilter(p.Filter)
-		if el == nil {
-			return scimErr(400, errors.ScimTypeNoTarget, fmt.Sprintf("no element of %s matches %s", p.Name, scimfilter.String(p.Filter)))
+		if el == nil || !scope.m.Stores(p.URN, p.Name, el) {
+			return scimErr(400, errors.ScimTypeNoTarget, fmt.Sprintf("no element of %s matches %s, and this bridge stores no such element (see /Schemas for the types it keeps)", p.Name, scimfilter.String(p.Filter)))
 		}
 		if p.Sub != "" {
 			el[p.Sub] = value

@@ -5,6 +5,7 @@ import (
 	stderrors "errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 
@@ -31,7 +32,7 @@ type dirType struct {
 	created, modified string
 	m                 *mapping.Mapping
 	filter            filterTranslator
-	urns              []string // extension URNs, for PATCH
+	patch             patchScope
 	log               *slog.Logger
 	audit             *web.AuditLog
 }
@@ -50,8 +51,9 @@ func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.L
 	}
 	*d = dirType{kind: kind, store: store, baseDN: baseDN, scope: scope, idAttr: idAttr, m: m, log: log, audit: audit}
 	d.filter = filterTranslator{m: m}
+	d.patch = patchScope{core: schemas.Core.ID, schemas: schemas, m: m}
 	for _, e := range exts {
-		d.urns = append(d.urns, e.Schema.ID)
+		d.patch.urns = append(d.patch.urns, e.Schema.ID)
 	}
 	return nil
 }
@@ -256,6 +258,15 @@ func (d *dirType) mappedAttributes(p mapping.Projection) []string {
 		}
 		return p.Wants(f.Attr)
 	})
+}
+
+// projectAnswer applies the request's attributes / excludedAttributes to
+// the resource a write answers with (RFC 7644 §3.9: POST, PUT and PATCH
+// honour them as GET does).
+func projectAnswer(r *http.Request, res scim.Resource) {
+	if res.Attributes != nil {
+		mapping.ParseProjection(r.URL.Query()).Apply(res.Attributes)
+	}
 }
 
 func sameValues(a, b []string) bool {

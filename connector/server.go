@@ -144,12 +144,12 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfig", s.handleSPC)
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(base))
+	g.Any("/*", lib, trimTrailingSlash, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request)
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
 	}
 	return e
 }

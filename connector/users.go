@@ -28,6 +28,7 @@ var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 
 func (u *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	res, err := u.create(r.Context(), map[string]interface{}(attrs))
+	projectAnswer(r, res)
 	return res, toSCIM(r.Context(), u.log, "create user", err)
 }
 
@@ -188,6 +189,7 @@ func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttribute
 		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
 	}
 	res, err := u.update(ctx, e, map[string]interface{}(attrs))
+	projectAnswer(r, res)
 	return res, toSCIM(ctx, u.log, "replace user", err)
 }
 
@@ -197,15 +199,19 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	if err != nil {
 		return scim.Resource{}, err
 	}
+	if len(ops) == 0 {
+		return scim.Resource{}, badValue("Operations must hold at least one operation (RFC 7644 §3.5.2).")
+	}
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
 	}
 	doc := u.document(e)
-	if err := applyPatch(doc, ops, map[string]bool{}, u.urns); err != nil {
+	if err := applyPatch(doc, ops, map[string]bool{}, &u.patch); err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
 	}
 	res, err := u.update(ctx, e, doc)
+	projectAnswer(r, res)
 	return res, toSCIM(ctx, u.log, "patch user", err)
 }
 

@@ -125,9 +125,11 @@ func convertAnswer11(body []byte, status int) []byte {
 	}
 	if hasURN(m, web.ErrorSchema) {
 		detail, _ := m["detail"].(string)
+		// detail beside Errors: Okta's SCIM 1.1 SPEC test reads it on a 404.
 		out, _ := json.Marshal(map[string]interface{}{
 			"schemas": []string{urnCore11},
 			"Errors":  []map[string]interface{}{{"description": detail, "code": status}},
+			"detail":  detail,
 		})
 		return out
 	}
@@ -192,7 +194,7 @@ func (s *Server) serviceProviderConfig11() map[string]interface{} {
 		"schemas":               []string{urnCore11, oktaProviderURN},
 		"documentationUrl":      documentationURI,
 		"patch":                 map[string]bool{"supported": false},
-		"bulk":                  map[string]bool{"supported": false},
+		"bulk":                  map[string]interface{}{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":                map[string]interface{}{"supported": true, "maxResults": s.maxResults},
 		"changePassword":        map[string]bool{"supported": s.passwords},
 		"sort":                  map[string]bool{"supported": false},

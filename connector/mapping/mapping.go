@@ -227,7 +227,7 @@ func (m *Mapping) ToLDAP(doc map[string]interface{}) map[string][]string {
 				vals = []string{v}
 			}
 		} else {
-			vals = f.get(doc)
+			vals = distinct(f.get(doc))
 		}
 		if len(vals) == 0 && f.Default != nil {
 			if v := f.Default.render(doc); v != "" {
@@ -237,6 +237,25 @@ func (m *Mapping) ToLDAP(doc map[string]interface{}) map[string][]string {
 		out[f.LDAP] = vals
 	}
 	return out
+}
+
+// distinct drops repeated values: RFC 7643 §2.4 makes two equal values of
+// a multi-valued attribute one, and the directory would refuse the second
+// (attributeOrValueExists). Equal ignores case, as LDAP's matching rules
+// for mail, telephoneNumber and most strings do.
+func distinct(vals []string) []string {
+	for i := 1; i < len(vals); i++ {
+		if ContainsFold(vals[:i], vals[i]) {
+			out := append([]string{}, vals[:i]...)
+			for _, v := range vals[i+1:] {
+				if !ContainsFold(out, v) {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
+	}
+	return vals
 }
 
 // FromLDAP fills a SCIM document with every field's values from an entry.
@@ -371,4 +390,44 @@ var GroupReserved = map[string]string{
 	"members":     "members are stored in groups.memberAttribute",
 	"id":          "id is groups.idAttribute",
 	"meta":        "meta is computed from the directory's timestamps",
+}
+
+// Knows reports whether a path names an attribute of the schemas (core
+// when urn is "", else the extension), with sub a sub-attribute of it;
+// externalId is common to every resource (RFC 7643 §3.1).
+func (s SchemaSet) Knows(urn, name, sub string) bool {
+	sch := s.Core
+	if urn != "" {
+		ext, ok := s.extensions[strings.ToLower(urn)]
+		if !ok {
+			return false
+		}
+		sch = ext
+	} else if strings.EqualFold(name, "externalId") {
+		return sub == ""
+	}
+	a, ok := findAttr(sch.Attributes, name)
+	if !ok {
+		return false
+	}
+	if sub == "" {
+		return true
+	}
+	_, ok = findAttr(a.SubAttributes(), sub)
+	return ok
+}
+
+// Stores reports whether some field keeps the element el of the
+// multi-valued attribute urn:attr, i.e. whether writing it would reach
+// the directory.
+func (m *Mapping) Stores(urn, attr string, el map[string]interface{}) bool {
+	for _, f := range m.Fields {
+		if f.IsDerived() || !f.Multi || !strings.EqualFold(f.URN, urn) || !strings.EqualFold(f.Attr, attr) {
+			continue
+		}
+		if len(f.selectElements([]map[string]interface{}{el})) > 0 {
+			return true
+		}
+	}
+	return false
 }
