@@ -67,6 +67,14 @@ type Server struct {
 	// MaxMembersPerPatch caps the member values one PATCH may add, remove
 	// or set; more get 400 invalidValue. Default 1000.
 	MaxMembersPerPatch int `yaml:"maxMembersPerPatch"`
+	// UnmappedAttributes is what happens to a write that carries an
+	// attribute no users.attributes / groups.attributes entry stores (a
+	// nickName, a home address, an extension the mapping does not know):
+	// "warn" (default) accepts the write, logs the attribute's path at WARN
+	// once per client with the YAML that would map it, and counts it in
+	// /metrics (scim2ldap_unmapped_attributes_total); "reject" answers 400
+	// invalidValue naming the attribute, and writes nothing.
+	UnmappedAttributes string `yaml:"unmappedAttributes"`
 	// MaxStringLength caps every JSON string (and key) in a request body
 	// ("64KiB", or bytes); longer ones get 400 invalidValue. Default 64KiB.
 	MaxStringLength ByteSize `yaml:"maxStringLength"`

@@ -39,6 +39,7 @@ func (s *Server) applyDefaults() {
 	setDefault(&s.MaxInFlight, 32)
 	setDefault(&s.QueueTimeout, time.Second)
 	setDefault(&s.MaxMembersPerPatch, 1000)
+	setDefault(&s.UnmappedAttributes, UnmappedWarn)
 	setDefault(&s.MaxStringLength, 64<<10)
 	setDefault(&s.MaxAuthFailures, 10)
 	setDefault(&s.AuthFailureWindow, time.Minute)

@@ -19,7 +19,7 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			V1BasePaths: []string{"/scim/v1", "/scim"},
 			// protection limits (README "Security")
 			RequestTimeout: 30 * time.Second, MaxInFlight: 32, QueueTimeout: time.Second,
-			MaxMembersPerPatch: 1000, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
+			MaxMembersPerPatch: 1000, UnmappedAttributes: UnmappedWarn, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
 		},
 		LDAP: LDAP{DialTimeout: 5 * time.Second, RequestTimeout: 30 * time.Second, PoolSize: 4},
 		Users: Users{

@@ -150,7 +150,7 @@ func TestLoadFull(t *testing.T) {
 			V1BasePaths: []string{"/scim/v1", "/scim"},
 			// protection limits: defaults (README "Security")
 			RequestTimeout: 30 * time.Second, MaxInFlight: 32, QueueTimeout: time.Second,
-			MaxMembersPerPatch: 1000, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
+			MaxMembersPerPatch: 1000, UnmappedAttributes: UnmappedWarn, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
 			TLS: ServerTLS{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")},
 			Auth: Auth{
 				BearerTokens: []string{"tok-from-env", "tok-from-file"},

@@ -155,6 +155,9 @@ func (s *Server) checkLimits(p *problems) {
 	if s.MaxMembersPerPatch < 1 {
 		p.add("server.maxMembersPerPatch", "%d is out of range; use 1 or more, e.g. 1000", s.MaxMembersPerPatch)
 	}
+	if s.UnmappedAttributes != UnmappedWarn && s.UnmappedAttributes != UnmappedReject {
+		p.add("server.unmappedAttributes", "%q is not a policy; write warn (accept, log and count) or reject (400)", s.UnmappedAttributes)
+	}
 	if s.MaxStringLength < 1024 {
 		p.add("server.maxStringLength", "%s is too small for real requests; use at least 1KiB, e.g. 64KiB", s.MaxStringLength)
 	}

@@ -15,6 +15,9 @@ const (
 
 	DeactivateAttribute = "attribute"
 	DeactivateNone      = "none"
+
+	UnmappedWarn   = "warn"
+	UnmappedReject = "reject"
 )
 
 // groupModel is what a group model implies for its entries.

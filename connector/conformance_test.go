@@ -1,10 +1,13 @@
 package connector_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scim2ldap/scim2ldap/config"
 )
 
 // The faults public RFC 7643/7644 checkers and Okta's SCIM 1.1 SPEC test
@@ -186,4 +189,61 @@ func TestSCIM11Discovery(t *testing.T) {
 	if str(r.body, "detail") == "" || str(r.body, "Errors.0.description") == "" || str(r.body, "Errors.0.code") != "404" {
 		t.Errorf("1.1 404: %s", r.raw)
 	}
+}
+
+// TestUnmappedAttributesAreNeverSilent (issue 12 item 2): a write with an
+// attribute no mapping entry stores is accepted with a WARN once per
+// client and path and a count in /metrics, or, with
+// server.unmappedAttributes: reject, refused with 400 and nothing written.
+func TestUnmappedAttributesAreNeverSilent(t *testing.T) {
+	const body = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s","nickName":"Nick",
+		"name":{"givenName":"Un","familyName":"Mapped","formatted":"Un Mapped"},"emails":[{"value":"%s","type":"work"},{"value":"home@example.com","type":"home"}]}`
+	user := func(name string) string { return fmt.Sprintf(body, name, name) }
+	t.Run("warn", func(t *testing.T) {
+		b := newBed(t)
+		id := b.create(user("warn@example.com"))
+		b.create(user("warn2@example.com"))
+		b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"add","path":"addresses","value":[{"streetAddress":"1 Main St","type":"work"}]},
+			{"op":"replace","value":{"`+enterpriseURN+`":{"costCenter":"CC"},"title":"T"}}]}`).want(t, http.StatusOK)
+		logs := b.logs.String()
+		for _, path := range []string{"nickName", "name.formatted", `emails[type eq \"home\"]`, "addresses", enterpriseURN + ":costCenter"} {
+			if n := strings.Count(logs, "attribute="+path+" ") + strings.Count(logs, `attribute="`+path+`"`); n != 1 {
+				t.Errorf("%s warned of %d times, want once:\n%s", path, n, grepLines(logs, "does not store"))
+			}
+		}
+		if !strings.Contains(logs, "users.attributes: - scim: 'nickName'") {
+			t.Errorf("the WARN does not say how to map it:\n%s", grepLines(logs, "does not store"))
+		}
+		_, metrics := plainGet(t, b.http.URL+"/metrics")
+		for _, want := range []string{
+			`scim2ldap_unmapped_attributes_total{path="nickName",resource="User"} 2`,
+			`scim2ldap_unmapped_attributes_total{path="addresses",resource="User"} 1`,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %s:\n%s", want, grepLines(metrics, "unmapped"))
+			}
+		}
+		if e := b.entry("warn@example.com", "title"); first(e, "title") != "T" {
+			t.Errorf("the mapped part of the PATCH was not written: %v", e)
+		}
+	})
+	t.Run("reject", func(t *testing.T) {
+		b := newBed(t, func(c *config.Config) { c.Server.UnmappedAttributes = config.UnmappedReject })
+		id := b.create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"strict@example.com","title":"T"}`)
+		before := b.snapshot()
+		r := b.do("POST", "/Users", user("strict2@example.com")).wantError(t, http.StatusBadRequest, "invalidValue")
+		if d := str(r.body, "detail"); !strings.Contains(d, "nickName") || !strings.Contains(d, "users.attributes") {
+			t.Errorf("detail does not name the attribute and the fix: %s", d)
+		}
+		b.do("PUT", "/Users/"+id, user("strict@example.com")).wantError(t, http.StatusBadRequest, "invalidValue")
+		b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"title","value":"X"},{"op":"add","path":"nickName","value":"N"}]}`).
+			wantError(t, http.StatusBadRequest, "invalidValue")
+		b.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","externalId":"e1"}`).
+			wantError(t, http.StatusBadRequest, "invalidValue")
+		b.unchanged(t, before)
+		// What the mapping stores still passes.
+		b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"title","value":"X"},{"op":"remove","path":"nickName"}]}`).want(t, http.StatusOK)
+		b.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ok@example.com","active":true,"password":"Pass-word-1","groups":[],
+			"emails":[{"value":"ok@example.com","type":"work","primary":true,"display":"ok@example.com"}]}`).want(t, http.StatusCreated)
+	})
 }

@@ -31,7 +31,7 @@ func exampleUsers(tb testing.TB) *users {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	types, err := resourceTypes(cfg, nil, slog.New(slog.DiscardHandler))
+	types, err := resourceTypes(cfg, nil, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

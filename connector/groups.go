@@ -31,6 +31,9 @@ type groups struct {
 const memberUIDAttr = "uid"
 
 func (g *groups) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	if err := g.unmappedInDocument(r.Context()); err != nil {
+		return scim.Resource{}, err
+	}
 	res, err := g.create(r.Context(), map[string]interface{}(attrs))
 	projectAnswer(r, res)
 	return res, toSCIM(r.Context(), g.log, "create group", err)
@@ -177,6 +180,9 @@ func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p mapping.Pro
 
 func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	ctx := r.Context()
+	if err := g.unmappedInDocument(ctx); err != nil {
+		return scim.Resource{}, err
+	}
 	e, err := g.findByID(ctx, id, g.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "replace group", err)
@@ -201,6 +207,9 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 	}
 	if len(ops) == 0 {
 		return scim.Resource{}, badValue("Operations must hold at least one operation (RFC 7644 §3.5.2).")
+	}
+	if err := g.unmappedInPatch(ctx, ops); err != nil {
+		return scim.Resource{}, err
 	}
 	// Members are not read here: a membership PATCH on a large group
 	// must not cost a read of every member.

@@ -35,6 +35,12 @@ type dirType struct {
 	patch             patchScope
 	log               *slog.Logger
 	audit             *web.AuditLog
+	// section is the YAML section of the type ("users"); builtin reports
+	// the top-level attributes kept outside the mapping (userName, id…),
+	// which unmapped never reports.
+	section  string
+	builtin  func(name string) bool
+	unmapped *unmappedPolicy
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -49,7 +55,7 @@ func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.L
 	if err != nil {
 		return fmt.Errorf("%s.filter: %w", section, err)
 	}
-	*d = dirType{kind: kind, store: store, baseDN: baseDN, scope: scope, idAttr: idAttr, m: m, log: log, audit: audit}
+	*d = dirType{kind: kind, store: store, baseDN: baseDN, scope: scope, idAttr: idAttr, m: m, log: log, audit: audit, section: section}
 	d.filter = filterTranslator{m: m}
 	d.patch = patchScope{core: schemas.Core.ID, schemas: schemas, m: m}
 	for _, e := range exts {

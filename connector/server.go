@@ -41,6 +41,7 @@ type Server struct {
 	bodies       web.BodyChecks // server.maxStringLength
 	maxMembers   int            // server.maxMembersPerPatch
 	ops          *ops           // metrics, health, TLS, reload, dry run (ops.go)
+	discovery    *discovery     // /Schemas and /ResourceTypes
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -72,10 +73,14 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 		return nil, err
 	}
 	s.ops = o
-	types, err := resourceTypes(cfg, store, log)
+	types, err := resourceTypes(cfg, store, log, &unmappedPolicy{
+		reject: cfg.Server.UnmappedAttributes == config.UnmappedReject, log: log,
+		count: s.ops.metrics.UnmappedAttribute, seen: map[string]bool{},
+	})
 	if err != nil {
 		return nil, err
 	}
+	s.discovery = newDiscovery(cfg, types)
 	srv, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{
 			DocumentationURI: optional.NewString(documentationURI),
@@ -94,7 +99,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 
 // resourceTypes compiles the mappings and builds the User (and, when
 // groups.baseDN is set, Group) resource types.
-func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) ([]scim.ResourceType, error) {
+func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger, unmapped *unmappedPolicy) ([]scim.ResourceType, error) {
 	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
 	u := &users{cfg: cfg.Users}
@@ -107,6 +112,10 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	}
 	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
 	u.filter.specials = u.userSpecials()
+	u.unmapped, u.builtin = unmapped, names("userName", "id", "meta", "schemas", "groups", "active")
+	if cfg.Users.Password.Attribute != "-" {
+		u.builtin = names("userName", "id", "meta", "schemas", "groups", "active", "password")
+	}
 	u.filter.aliases = map[string]string{"email": "emails"}
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
@@ -126,12 +135,18 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger)
 	}
 	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
 	g.filter.specials = g.groupSpecials()
+	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{
 		ID: optional.NewString("Group"), Name: "Group", Endpoint: "/Groups",
 		Description: optional.NewString("Groups in the directory"),
 		Schema:      gSchemas.Core, SchemaExtensions: gExts, Handler: g,
 	}), nil
+}
+
+// names is a case-insensitive set of attribute names.
+func names(list ...string) func(string) bool {
+	return func(n string) bool { return mapping.ContainsFold(list, n) }
 }
 
 func (s *Server) routes(srv scim.Server) *echo.Echo {
@@ -143,12 +158,14 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g := e.Group(base, pathHint(base), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.versionHint)
 	g.Any("/ServiceProviderConfig", s.handleSPC)
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
+	s.discovery.routes(g, base)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
 	g.Any("/*", lib, trimTrailingSlash, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
-		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request)
+		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
+		s.discovery.routes(g1, v1)
 		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
 	}
 	return e

@@ -27,6 +27,9 @@ type users struct {
 var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func (u *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	if err := u.unmappedInDocument(r.Context()); err != nil {
+		return scim.Resource{}, err
+	}
 	res, err := u.create(r.Context(), map[string]interface{}(attrs))
 	projectAnswer(r, res)
 	return res, toSCIM(r.Context(), u.log, "create user", err)
@@ -184,6 +187,9 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 
 func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
 	ctx := r.Context()
+	if err := u.unmappedInDocument(ctx); err != nil {
+		return scim.Resource{}, err
+	}
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
@@ -201,6 +207,9 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	}
 	if len(ops) == 0 {
 		return scim.Resource{}, badValue("Operations must hold at least one operation (RFC 7644 §3.5.2).")
+	}
+	if err := u.unmappedInPatch(ctx, ops); err != nil {
+		return scim.Resource{}, err
 	}
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {

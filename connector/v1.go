@@ -46,19 +46,25 @@ func (s *Server) v1Answer(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// v1Request rewrites 1.1 request bodies to 2.0 (after the body was read).
-func (s *Server) v1Request(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		if r.Method == http.MethodPatch {
-			return web.WriteError(c, http.StatusNotImplemented, "", "SCIM 1.1 PATCH is not supported (the Okta agent uses PUT); SCIM 2.0 PATCH is served at "+s.cfg.Server.BasePath+"/")
+// v1Request rewrites 1.1 request bodies to 2.0 (after the body was read)
+// on the front served at base.
+func (s *Server) v1Request(base string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if rest, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(base, "/")); ok && isDiscovery(rest) {
+				return next(c) // read-only endpoints answer any method themselves
+			}
+			if r.Method == http.MethodPatch {
+				return web.WriteError(c, http.StatusNotImplemented, "", "SCIM 1.1 PATCH is not supported (the Okta agent uses PUT); SCIM 2.0 PATCH is served at "+s.cfg.Server.BasePath+"/")
+			}
+			r2, err := rewriteRequest11(r, s.cfg.Server.BasePath)
+			if err != nil {
+				return web.WriteError(c, http.StatusBadRequest, "invalidValue", err.Error())
+			}
+			c.SetRequest(r2)
+			return next(c)
 		}
-		r2, err := rewriteRequest11(r, s.cfg.Server.BasePath)
-		if err != nil {
-			return web.WriteError(c, http.StatusBadRequest, "invalidValue", err.Error())
-		}
-		c.SetRequest(r2)
-		return next(c)
 	}
 }
 

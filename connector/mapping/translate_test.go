@@ -173,3 +173,58 @@ func TestProjection(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmapped: what a client sends that the example does not store is
+// named by its path; what it stores, what the bridge keeps itself and
+// empty values are not.
+func TestUnmapped(t *testing.T) {
+	m := exampleUsers(t)
+	builtin := func(k string) bool {
+		return ContainsFold([]string{"userName", "id", "meta", "schemas", "groups", "active", "password"}, k)
+	}
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"Okta create: locale is not stored", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","name":{"givenName":"A","familyName":"B"},
+			"emails":[{"primary":true,"value":"a@x.org","type":"work","display":"a@x.org"}],"displayName":"A B","locale":"en-US","externalId":"1","groups":[],"password":"p","active":true}`,
+			[]string{"locale"}},
+		{"sub-attributes and elements", `{"name":{"givenName":"A","formatted":"A B","middleName":""},"nickName":"Al",
+			"emails":[{"value":"a@x.org","type":"work"},{"value":"h@x.org","type":"home"}],"phoneNumbers":[{"value":"1","type":"mobile"}],
+			"addresses":[{"streetAddress":"x"}]}`,
+			[]string{"addresses", "emails[type eq \"home\"]", "name.formatted", "nickName"}},
+		{"extensions", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","costCenter":"C","manager":{"value":"x"}},
+			"urn:example:unknown:1.0":{"x":"y"},"urn:okta:onprem_app:1.0:user:custom":{"departmentName":"N"}}`,
+			[]string{"urn:example:unknown:1.0", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}},
+		{"nothing to report", `{"userName":"a","title":null,"emails":[],"name":{}}`, nil},
+		{"core URN as a key", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"title":"T","nickName":"N"}}`, []string{"nickName"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := m.Unmapped(decode(t, tt.doc), "urn:ietf:params:scim:schemas:core:2.0:User", builtin)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		urn, name, sub string
+		value          string
+		want           []string
+	}{
+		{"", "name", "givenName", `"A"`, nil},
+		{"", "name", "honorificPrefix", `"Dr"`, []string{"name.honorificPrefix"}},
+		{"", "emails", "", `[{"value":"a@x.org","type":"other"}]`, []string{`emails[type eq "other"]`}},
+		{"", "emails", "", `{"value":"a@x.org","type":"work"}`, nil},
+		{"urn:okta:onprem_app:1.0:user:custom", "departmentName", "", `"x"`, nil},
+		{"urn:okta:onprem_app:1.0:user:custom", "costCenter", "", `"x"`, []string{"urn:okta:onprem_app:1.0:user:custom:costCenter"}},
+	} {
+		var v interface{}
+		if err := json.Unmarshal([]byte(tt.value), &v); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.UnmappedAt(tt.urn, tt.name, tt.sub, v); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("UnmappedAt(%q, %q, %q, %s) = %q, want %q", tt.urn, tt.name, tt.sub, tt.value, got, tt.want)
+		}
+	}
+}

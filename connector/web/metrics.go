@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,8 +26,17 @@ type Metrics struct {
 	ldapOps      *prometheus.CounterVec
 	ldapErrors   *prometheus.CounterVec
 	ldapDuration *prometheus.HistogramVec
+	unmapped     *prometheus.CounterVec
 	bases        []string // SCIM base paths, longest first, for endpoint labels
+
+	// unmappedPaths bounds the path label: paths come from clients.
+	mu            sync.Mutex
+	unmappedPaths map[string]bool
 }
+
+// maxUnmappedPaths is how many distinct paths get a series of their own;
+// later ones are counted as "other".
+const maxUnmappedPaths = 200
 
 // NewMetrics labels requests by the given SCIM base paths.
 func NewMetrics(bases []string) *Metrics {
@@ -58,8 +68,13 @@ func NewMetrics(bases []string) *Metrics {
 			Help:    "Time an LDAP operation took, including waiting for a pooled connection, by operation.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"op"}),
+		unmapped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scim2ldap_unmapped_attributes_total",
+			Help: "Attributes in SCIM writes that no mapping entry stores, by resource type and attribute path (see server.unmappedAttributes).",
+		}, []string{"resource", "path"}),
+		unmappedPaths: map[string]bool{},
 	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.inFlight, m.ldapOps, m.ldapErrors, m.ldapDuration,
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.inFlight, m.ldapOps, m.ldapErrors, m.ldapDuration, m.unmapped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		// go_build_info{version=…}: which build a scraped instance runs.
 		collectors.NewBuildInfoCollector())
@@ -88,6 +103,21 @@ func (m *Metrics) ObserveLDAP(op string, d time.Duration, err error) {
 		reason = "unavailable"
 	}
 	m.ldapErrors.WithLabelValues(op, reason).Inc()
+}
+
+// UnmappedAttribute counts one attribute a write carried that no mapping
+// entry stores.
+func (m *Metrics) UnmappedAttribute(resource, path string) {
+	m.mu.Lock()
+	if !m.unmappedPaths[path] {
+		if len(m.unmappedPaths) >= maxUnmappedPaths {
+			path = "other"
+		} else {
+			m.unmappedPaths[path] = true
+		}
+	}
+	m.mu.Unlock()
+	m.unmapped.WithLabelValues(resource, path).Inc()
 }
 
 // ObserveHTTP counts every request, whatever answers it (handlers, auth,
