@@ -33,6 +33,8 @@ func TestDirectories(t *testing.T) {
 			t.Run("rename", d.rename)
 			t.Run("groups", d.groups)
 			t.Run("paging", d.paging)
+			t.Run("schemas say what is stored", d.honestSchema)
+			t.Run("unmapped attributes", d.unmappedPolicy)
 		})
 	}
 }

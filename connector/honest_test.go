@@ -1,0 +1,276 @@
+package connector_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
+)
+
+// exampleFiles is the shipped example for each test bed kind, with the URL
+// its README section uses.
+func exampleFile(dir *testldap.Server) (file, url string) {
+	switch dir.Kind {
+	case testldap.SambaAD:
+		return "active-directory.yaml", dir.LDAPSURL
+	case testldap.DS389:
+		return "389ds.yaml", dir.URL
+	}
+	return "openldap.yaml", dir.URL
+}
+
+// honestSchema is the property issue 12 asks for: what /Schemas advertises
+// as writable is stored. It walks /Schemas of the shipped example for the
+// directory, writes a value to every readWrite attribute (by POST, then
+// each again by PATCH) and reads each back equal.
+func (d *dirSuite) honestSchema(t *testing.T) {
+	file, url := exampleFile(d.dir)
+	b := bridgeFor(t, d.dir, exampleFor(t, d.dir, file, url))
+	schemas := b.do("GET", "/Schemas", "").want(t, http.StatusOK)
+	resources, _ := schemas.body["Resources"].([]interface{})
+	writable := map[string][]attrSpec{} // by resource: "User", "Group"
+	for _, r := range resources {
+		s := r.(map[string]interface{})
+		id := str(s, "id")
+		kind := "User"
+		if strings.HasSuffix(id, ":Group") || strings.Contains(id, ":group:") {
+			kind = "Group"
+		}
+		urn := ""
+		if !strings.HasPrefix(id, "urn:ietf:params:scim:schemas:core:") {
+			urn = id
+		}
+		for _, a := range s["attributes"].([]interface{}) {
+			if spec, ok := writableSpec(urn, a.(map[string]interface{})); ok {
+				writable[kind] = append(writable[kind], spec)
+			}
+		}
+	}
+	if len(writable["User"]) < 4 {
+		t.Fatalf("%s advertises only %d writable User attributes: %s", file, len(writable["User"]), schemas.raw)
+	}
+
+	t.Run("users", func(t *testing.T) {
+		userName := "honest" + strings.ToLower(string(d.dir.Kind)[:3])
+		doc := map[string]interface{}{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "password": dirPass1}
+		for _, a := range writable["User"] {
+			a.set(doc, a.value(1, userName))
+		}
+		r := b.do("POST", "/Users", jsonString(t, doc)).want(t, http.StatusCreated)
+		id := str(r.body, "id")
+		got := b.do("GET", "/Users/"+id, "").want(t, http.StatusOK)
+		for _, a := range writable["User"] {
+			a.check(t, "POST", got.body, a.value(1, userName))
+		}
+		for _, a := range writable["User"] {
+			if a.path == "userName" {
+				continue // renames have their own scenario
+			}
+			v := a.value(2, userName)
+			b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"`+a.path+`","value":`+jsonString(t, v)+`}]}`).want(t, http.StatusOK)
+			got := b.do("GET", "/Users/"+id, "").want(t, http.StatusOK)
+			a.check(t, "PATCH", got.body, v)
+		}
+	})
+	t.Run("groups", func(t *testing.T) {
+		uid := b.create(userBody("honest.member", "Hon", "Est", dirPass1))
+		doc := map[string]interface{}{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}}
+		for _, a := range writable["Group"] {
+			v := a.value(1, "Honest group")
+			if a.path == "members" {
+				v = []interface{}{map[string]interface{}{"value": uid}}
+			}
+			a.set(doc, v)
+		}
+		r := b.do("POST", "/Groups", jsonString(t, doc)).want(t, http.StatusCreated)
+		got := b.do("GET", "/Groups/"+str(r.body, "id"), "").want(t, http.StatusOK)
+		for _, a := range writable["Group"] {
+			if a.path == "members" {
+				if str(got.body, "members.0.value") != uid {
+					t.Errorf("members not stored: %s", got.raw)
+				}
+				continue
+			}
+			a.check(t, "POST", got.body, a.value(1, "Honest group"))
+		}
+	})
+}
+
+// attrSpec is one writable attribute of /Schemas, enough to make a value
+// for it and compare what comes back.
+type attrSpec struct {
+	urn, name, path string
+	typ             string
+	multi           bool
+	subs            []string // writable sub-attributes of a complex one
+	types           []string // canonical values of "type"
+}
+
+func writableSpec(urn string, a map[string]interface{}) (attrSpec, bool) {
+	if str(a, "mutability") != "readWrite" {
+		return attrSpec{}, false
+	}
+	s := attrSpec{urn: urn, name: str(a, "name"), typ: str(a, "type"), multi: str(a, "multiValued") == "true"}
+	s.path = s.name
+	if urn != "" {
+		s.path = urn + ":" + s.name
+	}
+	for _, sa := range asSlice(a["subAttributes"]) {
+		sub := sa.(map[string]interface{})
+		switch n := str(sub, "name"); {
+		case n == "type":
+			for _, v := range asSlice(sub["canonicalValues"]) {
+				s.types = append(s.types, fmt.Sprint(v))
+			}
+		case n == "primary" || str(sub, "mutability") != "readWrite":
+		default:
+			s.subs = append(s.subs, n)
+		}
+	}
+	return s, true
+}
+
+func jsonString(t *testing.T, v interface{}) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func asSlice(v interface{}) []interface{} {
+	l, _ := v.([]interface{})
+	return l
+}
+
+// value is the n-th test value of the attribute, in a syntax every test
+// directory accepts for what the examples map it to.
+func (a attrSpec) value(n int, userName string) interface{} {
+	scalar := func(name string) interface{} {
+		switch strings.ToLower(name) {
+		case "username":
+			return userName
+		case "active":
+			return n == 1
+		case "preferredlanguage":
+			return []string{"", "en-US", "de-CH"}[n]
+		}
+		return fmt.Sprintf("%s%d", strings.ToUpper(name[:1])+name[1:min(len(name), 6)], n)
+	}
+	if a.typ == "boolean" {
+		return n == 1
+	}
+	if a.typ != "complex" {
+		return scalar(a.name)
+	}
+	element := func(t string, i int) map[string]interface{} {
+		el := map[string]interface{}{}
+		for _, s := range a.subs {
+			switch {
+			case s == "value" && a.name == "emails":
+				el[s] = fmt.Sprintf("honest%d.%d@example.com", n, i)
+			case s == "value" && a.name == "phoneNumbers":
+				el[s] = fmt.Sprintf("+1 555 01%d%d", n, i)
+			default:
+				el[s] = scalar(s)
+			}
+		}
+		if t != "" {
+			el["type"] = t
+		}
+		return el
+	}
+	if !a.multi {
+		return element("", 0)
+	}
+	if len(a.types) == 0 {
+		return []interface{}{element("", 0)}
+	}
+	var list []interface{}
+	for i, t := range a.types {
+		list = append(list, element(t, i))
+	}
+	return list
+}
+
+// set puts v under the attribute's path in a document.
+func (a attrSpec) set(doc map[string]interface{}, v interface{}) {
+	if a.urn == "" {
+		doc[a.name] = v
+		return
+	}
+	ext, _ := doc[a.urn].(map[string]interface{})
+	if ext == nil {
+		ext = map[string]interface{}{}
+		doc[a.urn] = ext
+		doc["schemas"] = append(doc["schemas"].([]string), a.urn)
+	}
+	ext[a.name] = v
+}
+
+// check compares what a resource holds under the attribute with v: equal
+// scalars, the same sub-attribute values, the same (type, value) elements.
+func (a attrSpec) check(t *testing.T, how string, res map[string]interface{}, v interface{}) {
+	t.Helper()
+	have := res[a.name]
+	if a.urn != "" {
+		ext, _ := res[a.urn].(map[string]interface{})
+		have = ext[a.name]
+	}
+	if canonical(have) != canonical(v) {
+		t.Errorf("%s %s: wrote %s, read back %s", how, a.path, canonical(v), canonical(have))
+	}
+}
+
+// canonical renders a value for comparison: "primary" (which the bridge
+// sets on the first element it returns) and element order do not count.
+func canonical(v interface{}) string {
+	switch x := v.(type) {
+	case []interface{}:
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, canonical(e))
+		}
+		sort.Strings(parts)
+		return "[" + strings.Join(parts, ",") + "]"
+	case map[string]interface{}:
+		var parts []string
+		for k, e := range x {
+			if k != "primary" {
+				parts = append(parts, k+"="+canonical(e))
+			}
+		}
+		sort.Strings(parts)
+		return "{" + strings.Join(parts, ",") + "}"
+	case nil:
+		return "<none>"
+	}
+	return fmt.Sprint(v)
+}
+
+// unmappedPolicy: on every directory, an unmapped attribute is warned of
+// (default) or refused with nothing written (reject).
+func (d *dirSuite) unmappedPolicy(t *testing.T) {
+	body := func(userName string) string {
+		return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `","nickName":"Nick","password":"` + dirPass1 + `",
+			"name":{"givenName":"Un","familyName":"Mapped"}}`
+	}
+	b := d.at(t)
+	b.do("POST", "/Users", body("unmapped.warn")).want(t, http.StatusCreated)
+	if !strings.Contains(b.logs.String(), "attribute=nickName") {
+		t.Errorf("no WARN for nickName:\n%s", grepLines(b.logs.String(), "does not store"))
+	}
+	cfg := *d.cfg
+	cfg.Server.UnmappedAttributes = config.UnmappedReject
+	strict := bridgeFor(t, d.dir, &cfg)
+	strict.do("POST", "/Users", body("unmapped.reject")).wantError(t, http.StatusBadRequest, "invalidValue")
+	if dn := d.userDN(t, "unmapped.reject"); dn != "" {
+		t.Errorf("refused create left %s", dn)
+	}
+}
