@@ -202,6 +202,14 @@ type Users struct {
 	// searched reliably.
 	CreatedAttribute  string `yaml:"createdAttribute"`
 	ModifiedAttribute string `yaml:"modifiedAttribute"`
+	// VersionAttribute is the entry's change marker, which the directory
+	// changes on every write: it becomes meta.version and the ETag, and a
+	// write with If-Match is sent with the LDAP Assertion control on it,
+	// so that it fails (412) if anyone changed the entry since the client
+	// read it. Default entryCSN for openldap, uSNChanged for
+	// activedirectory, "-" (no versions) otherwise. ETags are served only
+	// when the directory also supports the Assertion control (see README).
+	VersionAttribute string `yaml:"versionAttribute"`
 	// Attributes maps SCIM attributes to LDAP attributes.
 	Attributes []AttributeMapping `yaml:"attributes"`
 	// Password says where and how a SCIM password is written.
@@ -318,9 +326,11 @@ type Groups struct {
 	// the distribution kinds. 0 writes nothing (AD makes a global security
 	// group).
 	GroupType int `yaml:"groupType"`
-	// CreatedAttribute and ModifiedAttribute: as for users.
+	// CreatedAttribute, ModifiedAttribute and VersionAttribute: as for
+	// users.
 	CreatedAttribute  string `yaml:"createdAttribute"`
 	ModifiedAttribute string `yaml:"modifiedAttribute"`
+	VersionAttribute  string `yaml:"versionAttribute"`
 	// DisplayNameAttribute holds displayName. Default RDNAttribute.
 	DisplayNameAttribute string `yaml:"displayNameAttribute"`
 	// MemberAttribute holds the members. Default from Model

@@ -15,6 +15,8 @@ func (c *Config) ApplyDefaults() {
 	c.LDAP.applyDefaults()
 	c.Users.applyDefaults(c.Directory)
 	c.Groups.applyDefaults()
+	defaultVersion(&c.Users.VersionAttribute, c.Directory)
+	defaultVersion(&c.Groups.VersionAttribute, c.Directory)
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "text")
 }
@@ -135,6 +137,19 @@ func (g *Groups) applyDefaults() {
 	defaultIDFormat(&g.IDFormat, g.IDAttribute)
 	defaultTimestamps(&g.CreatedAttribute, &g.ModifiedAttribute)
 	setDefault(&g.CreateDN, g.BaseDN)
+}
+
+// defaultVersion is the change marker each directory keeps on every
+// entry; "-" where there is none that is on by default (389 DS's entryusn
+// needs its USN plug-in).
+func defaultVersion(attr *string, directory string) {
+	switch directory {
+	case DirectoryOpenLDAP:
+		setDefault(attr, "entryCSN")
+	case DirectoryActiveDirectory:
+		setDefault(attr, "uSNChanged")
+	}
+	setDefault(attr, "-")
 }
 
 func objectClassFilter(class string) string {

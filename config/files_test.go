@@ -181,7 +181,7 @@ func TestLoadFull(t *testing.T) {
 			RDNAttribute:     "uid",
 			IDAttribute:      "entryUUID",
 			IDFormat:         "string",
-			CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp",
+			CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "entryCSN",
 			UserNameAttribute: "mail",
 			Attributes: []AttributeMapping{
 				{SCIM: "name.givenName", LDAP: "givenName"},
@@ -202,7 +202,7 @@ func TestLoadFull(t *testing.T) {
 			RDNAttribute:     "cn",
 			IDAttribute:      "entryUUID",
 			IDFormat:         "string",
-			CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp",
+			CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "entryCSN",
 			DisplayNameAttribute: "description",
 			MemberAttribute:      "uniqueMember",
 			EmptyMember:          "cn=empty,dc=example,dc=com",

@@ -51,6 +51,9 @@ var ldapToSCIM = map[int]errors.ScimError{
 		"The directory accepts this only over an encrypted connection; the bridge's admin must use ldaps:// or ldap.startTLS."),
 	ldapstore.CodeSizeLimitExceeded:  scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
 	ldapstore.CodeAdminLimitExceeded: scimErr(http.StatusBadRequest, errors.ScimTypeTooMany, "Too many results; narrow the filter."),
+	// The write's If-Match version was checked by the directory itself
+	// (Assertion control) and someone changed the entry in between.
+	ldapstore.CodeAssertionFailed: scimErr(http.StatusPreconditionFailed, "", "The resource changed while this request was being applied; read it again and retry."),
 }
 
 // alreadyExists is the 409 for a name another resource has (kind is

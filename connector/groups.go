@@ -148,7 +148,7 @@ func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pa
 // wants members, so excludedAttributes=members costs nothing on a group of
 // any size.
 func (g *groups) ldapAttributes(p mapping.Projection) []string {
-	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, g.createdAttr(), g.modifiedAttr()}
+	attrs := append([]string{g.idAttr, g.cfg.DisplayNameAttribute, g.createdAttr(), g.modifiedAttr()}, g.versionAttrs()...)
 	if p.Wants("members") {
 		attrs = append(attrs, g.cfg.MemberAttribute)
 	}
@@ -187,6 +187,9 @@ func (g *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttribut
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "replace group", err)
 	}
+	if ctx, err = g.precondition(ctx, r, e); err != nil {
+		return scim.Resource{}, err
+	}
 	doc := map[string]interface{}(attrs)
 	ids, err := memberIDs(mapping.LookupFold(doc, "members"))
 	if err != nil {
@@ -216,6 +219,9 @@ func (g *groups) Patch(r *http.Request, id string, _ []scim.PatchOperation) (sci
 	e, err := g.findByID(ctx, id, g.ldapAttributes(mapping.Excluding("members")))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, g.log, "patch group", err)
+	}
+	if ctx, err = g.precondition(ctx, r, e); err != nil {
+		return scim.Resource{}, err
 	}
 	doc := g.document(e)
 	delta := &memberDelta{}
@@ -305,9 +311,12 @@ func (g *groups) modifyMembers(ctx context.Context, dn string, changes []ldapsto
 
 func (g *groups) Delete(r *http.Request, id string) error {
 	ctx := r.Context()
-	e, err := g.findByID(ctx, id, nil)
+	e, err := g.findByID(ctx, id, g.versionAttrs())
 	if err != nil {
 		return toSCIM(ctx, g.log, "delete group", err)
+	}
+	if ctx, err = g.precondition(ctx, r, e); err != nil {
+		return err
 	}
 	err = g.store.Delete(ctx, e.DN)
 	g.audit.Write(ctx, "delete", e.DN, nil, err)

@@ -274,3 +274,29 @@ func (d *dirSuite) unmappedPolicy(t *testing.T) {
 		t.Errorf("refused create left %s", dn)
 	}
 }
+
+// etagsTruthful: etag.supported is true exactly where a conditional write
+// is atomic (the Assertion control: OpenLDAP here), and where it is false
+// no version is shown and a specific If-Match cannot pass.
+func (d *dirSuite) etagsTruthful(t *testing.T) {
+	b := d.at(t)
+	want := d.dir.Kind == testldap.OpenLDAP
+	spc := b.do("GET", "/ServiceProviderConfig", "").want(t, http.StatusOK)
+	if got := str(spc.body, "etag.supported") == "true"; got != want {
+		t.Fatalf("etag.supported = %v on %s, want %v", got, d.dir.Kind, want)
+	}
+	id := d.create(t, "etag.user", "E", "Tag")
+	r := b.do("GET", "/Users/"+id, "").want(t, http.StatusOK)
+	version := r.header.Get("ETag")
+	if (version != "") != want || str(r.body, "meta.version") != version {
+		t.Fatalf("ETag %q, meta.version %q on %s", version, str(r.body, "meta.version"), d.dir.Kind)
+	}
+	patch := `{` + patchOp + `,"Operations":[{"op":"replace","path":"displayName","value":"Conditional"}]}`
+	if !want {
+		b.do("PATCH", "/Users/"+id, patch, `If-Match: W/"1"`).wantError(t, http.StatusPreconditionFailed, "")
+		b.do("PATCH", "/Users/"+id, patch, "If-Match: *").want(t, http.StatusOK)
+		return
+	}
+	b.do("PATCH", "/Users/"+id, patch, "If-Match: "+version).want(t, http.StatusOK)
+	b.do("PATCH", "/Users/"+id, patch, "If-Match: "+version).wantError(t, http.StatusPreconditionFailed, "")
+}

@@ -114,16 +114,16 @@ func takeFilter(next echo.HandlerFunc) echo.HandlerFunc {
 func fixResponses(basePath string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			return web.RewriteAnswer(c, next, func(h http.Header, status int, body []byte) []byte {
+			return web.RewriteAnswer(c, next, func(h http.Header, status int, body []byte) (int, []byte) {
 				fixed, location, ok := fixBody(body, absoluteBase(c.Request(), basePath))
 				if !ok {
-					return body
+					return status, body
 				}
 				fixed = trimSchemas(fixed)
 				if status == http.StatusCreated && location != "" {
 					h.Set("Location", location)
 				}
-				return fixed
+				return status, fixed
 			})
 		}
 	}

@@ -41,6 +41,9 @@ type dirType struct {
 	section  string
 	builtin  func(name string) bool
 	unmapped *unmappedPolicy
+	// version is the change marker attribute (versionAttribute), "" for
+	// none; see etag.go.
+	version string
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -253,6 +256,7 @@ func (d *dirType) meta(e *ldapstore.Entry) scim.Meta {
 	if t, ok := mapping.GeneralizedTime(e.First(d.modifiedAttr())); ok {
 		m.LastModified = &t
 	}
+	m.Version = d.entryVersion(e)
 	return m
 }
 

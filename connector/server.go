@@ -42,6 +42,7 @@ type Server struct {
 	maxMembers   int            // server.maxMembersPerPatch
 	ops          *ops           // metrics, health, TLS, reload, dry run (ops.go)
 	discovery    *discovery     // /Schemas and /ResourceTypes
+	versions     bool           // some versionAttribute is set (etag.go)
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -61,6 +62,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 		passwords:    cfg.Users.Password.Attribute != "-",
 		deactivation: cfg.Users.Deactivation.Strategy != "none",
 		groups:       cfg.Groups.Enabled(),
+		versions:     cfg.Users.VersionAttribute != "-" || cfg.Groups.Enabled() && cfg.Groups.VersionAttribute != "-",
 		throttle:     web.NewThrottle(cfg.Server.MaxInFlight, cfg.Server.QueueTimeout, cfg.Server.RequestTimeout),
 		bodies:       web.BodyChecks{MaxString: int(cfg.Server.MaxStringLength)},
 		maxMembers:   cfg.Server.MaxMembersPerPatch,
@@ -111,6 +113,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		return nil, fmt.Errorf("users.idFormat: %w", err)
 	}
 	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
+	u.version = versionAttr(cfg.Users.VersionAttribute)
 	u.filter.specials = u.userSpecials()
 	u.unmapped, u.builtin = unmapped, names("userName", "id", "meta", "schemas", "groups", "active")
 	if cfg.Users.Password.Attribute != "-" {
@@ -134,6 +137,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		return nil, fmt.Errorf("groups.idFormat: %w", err)
 	}
 	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
+	g.version = versionAttr(cfg.Groups.VersionAttribute)
 	g.filter.specials = g.groupSpecials()
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
@@ -142,6 +146,14 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		Description: optional.NewString("Groups in the directory"),
 		Schema:      gSchemas.Core, SchemaExtensions: gExts, Handler: g,
 	}), nil
+}
+
+// versionAttr is a versionAttribute setting, "" for "-" (none).
+func versionAttr(attr string) string {
+	if attr == "-" {
+		return ""
+	}
+	return attr
 }
 
 // names is a case-insensitive set of attribute names.
@@ -160,13 +172,13 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	s.discovery.routes(g, base)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, trimTrailingSlash, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, takeFilter, fixResponses(base))
+	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
 		s.discovery.routes(g1, v1)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
 	}
 	return e
 }

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -17,7 +18,7 @@ const (
 // library hard-codes changePassword false, shows maxResults 0 when unset,
 // and has no room for Okta's userManagementCapabilities extension, which the
 // Okta Provisioning Agent reads on "Test Connector Configuration".
-func (s *Server) serviceProviderConfig() map[string]interface{} {
+func (s *Server) serviceProviderConfig(ctx context.Context) map[string]interface{} {
 	var schemes []map[string]interface{}
 	bearer, basic := s.auth.Schemes()
 	if bearer {
@@ -47,7 +48,7 @@ func (s *Server) serviceProviderConfig() map[string]interface{} {
 		"filter":                map[string]interface{}{"supported": true, "maxResults": s.maxResults},
 		"changePassword":        map[string]bool{"supported": s.passwords},
 		"sort":                  map[string]bool{"supported": false},
-		"etag":                  map[string]bool{"supported": false},
+		"etag":                  map[string]bool{"supported": s.etagsSupported(ctx)},
 		"authenticationSchemes": schemes,
 		"meta":                  map[string]interface{}{"resourceType": "ServiceProviderConfig"},
 		oktaProviderURN:         map[string]interface{}{"userManagementCapabilities": s.capabilities()},
@@ -76,7 +77,7 @@ func (s *Server) handleSPC(c echo.Context) error {
 		c.Response().Header().Set("Allow", http.MethodGet)
 		return web.WriteError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfig is read-only; use GET.")
 	}
-	return writeJSON(c, http.StatusOK, s.serviceProviderConfig())
+	return writeJSON(c, http.StatusOK, s.serviceProviderConfig(c.Request().Context()))
 }
 
 func writeJSON(c echo.Context, status int, v interface{}) error {

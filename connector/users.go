@@ -194,6 +194,9 @@ func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttribute
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
 	}
+	if ctx, err = u.precondition(ctx, r, e); err != nil {
+		return scim.Resource{}, err
+	}
 	res, err := u.update(ctx, e, map[string]interface{}(attrs))
 	projectAnswer(r, res)
 	return res, toSCIM(ctx, u.log, "replace user", err)
@@ -214,6 +217,9 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
+	}
+	if ctx, err = u.precondition(ctx, r, e); err != nil {
+		return scim.Resource{}, err
 	}
 	doc := u.document(e)
 	if err := applyPatch(doc, ops, map[string]bool{}, &u.patch); err != nil {
@@ -385,9 +391,12 @@ func (u *users) activeChanges(e *ldapstore.Entry, active bool) ([]ldapstore.Chan
 
 func (u *users) Delete(r *http.Request, id string) error {
 	ctx := r.Context()
-	e, err := u.findByID(ctx, id, []string{memberUIDAttr})
+	e, err := u.findByID(ctx, id, append([]string{memberUIDAttr}, u.versionAttrs()...))
 	if err != nil {
 		return toSCIM(ctx, u.log, "delete user", err)
+	}
+	if ctx, err = u.precondition(ctx, r, e); err != nil {
+		return err
 	}
 	err = u.store.Delete(ctx, e.DN)
 	u.audit.Write(ctx, "delete", e.DN, nil, err)
@@ -407,7 +416,7 @@ func (u *users) memberValue(e *ldapstore.Entry) string {
 
 // ldapAttributes lists what to request from the directory for a projection.
 func (u *users) ldapAttributes(p mapping.Projection) []string {
-	attrs := []string{u.idAttr, u.cfg.UserNameAttribute, u.createdAttr(), u.modifiedAttr()}
+	attrs := append([]string{u.idAttr, u.cfg.UserNameAttribute, u.createdAttr(), u.modifiedAttr()}, u.versionAttrs()...)
 	if p.Wants("active") && u.cfg.Deactivation.Strategy != config.DeactivateNone {
 		attrs = append(attrs, u.cfg.Deactivation.Attribute)
 	}

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -40,8 +41,8 @@ var to11 = map[string]string{
 // 401 or 413 reaches the agent in the 1.1 shape it can display.
 func (s *Server) v1Answer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return web.RewriteAnswer(c, next, func(_ http.Header, status int, body []byte) []byte {
-			return convertAnswer11(body, status)
+		return web.RewriteAnswer(c, next, func(_ http.Header, status int, body []byte) (int, []byte) {
+			return status, convertAnswer11(body, status)
 		})
 	}
 }
@@ -188,9 +189,9 @@ func hasURN(m map[string]interface{}, urn string) bool {
 
 // serviceProviderConfig11 is the 1.1 shape the agent's "Test Connector
 // Configuration" reads, with Okta's capabilities extension.
-func (s *Server) serviceProviderConfig11() map[string]interface{} {
+func (s *Server) serviceProviderConfig11(ctx context.Context) map[string]interface{} {
 	var schemes []map[string]interface{}
-	for _, sc := range s.serviceProviderConfig()["authenticationSchemes"].([]map[string]interface{}) {
+	for _, sc := range s.serviceProviderConfig(ctx)["authenticationSchemes"].([]map[string]interface{}) {
 		schemes = append(schemes, map[string]interface{}{"type": sc["type"], "name": sc["name"], "description": sc["description"], "primary": sc["primary"]})
 	}
 	if schemes == nil {
@@ -204,7 +205,7 @@ func (s *Server) serviceProviderConfig11() map[string]interface{} {
 		"filter":                map[string]interface{}{"supported": true, "maxResults": s.maxResults},
 		"changePassword":        map[string]bool{"supported": s.passwords},
 		"sort":                  map[string]bool{"supported": false},
-		"etag":                  map[string]bool{"supported": false},
+		"etag":                  map[string]bool{"supported": s.etagsSupported(ctx)},
 		"authenticationSchemes": schemes,
 		oktaProviderURN:         map[string]interface{}{"userManagementCapabilities": s.capabilities()},
 	}
@@ -215,5 +216,5 @@ func (s *Server) handleSPC11(c echo.Context) error {
 		c.Response().Header().Set("Allow", http.MethodGet)
 		return web.WriteError(c, http.StatusMethodNotAllowed, "", "ServiceProviderConfigs is read-only; use GET.")
 	}
-	return writeJSON(c, http.StatusOK, s.serviceProviderConfig11())
+	return writeJSON(c, http.StatusOK, s.serviceProviderConfig11(c.Request().Context()))
 }

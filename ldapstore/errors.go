@@ -46,6 +46,7 @@ const (
 	CodeEntryAlreadyExists           = 68
 	CodeObjectClassModsProhibited    = 69
 	CodeOther                        = 80
+	CodeAssertionFailed              = 122
 )
 
 var (

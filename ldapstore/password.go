@@ -27,6 +27,9 @@ func (s *Store) SetPassword(ctx context.Context, dn, password string) error {
 	if s.opts.DryRun {
 		return s.dryPassword(ctx, dn)
 	}
+	if err := s.checkAssertion(ctx, "password modify", dn); err != nil {
+		return err
+	}
 	req := ldap.NewPasswordModifyRequest(dn, "", password)
 	return s.exec(ctx, "password modify", dn, func(l *ldap.Conn) error {
 		_, err := l.PasswordModify(req)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
@@ -17,12 +16,12 @@ import (
 // otherwise need to answer with the stored resource.
 const postReadOID = "1.3.6.1.1.13.2"
 
-// Post-Read support as read from the root DSE's supportedControl, once per
-// Store (postRead field).
+// Whether the directory supports a control, as read from the root DSE's
+// supportedControl once per Store (the postRead and assertion fields).
 const (
-	postReadUnknown int32 = iota
-	postReadYes
-	postReadNo
+	controlUnknown int32 = iota
+	controlYes
+	controlNo
 )
 
 // AddRead is Add followed by a read of the new entry with readAttrs (as
@@ -55,7 +54,11 @@ func (s *Store) ModifyRead(ctx context.Context, dn string, changes []Change, rea
 	if err != nil {
 		return nil, wrapErr("modify", dn, err)
 	}
-	req, names, err := modifyRequest("modify", dn, changes, []ldap.Control{ctl})
+	asserted, err := assertionControls(ctx, "modify", dn)
+	if err != nil {
+		return nil, err
+	}
+	req, names, err := modifyRequest("modify", dn, changes, append([]ldap.Control{ctl}, asserted...))
 	if err != nil {
 		return nil, err
 	}
@@ -93,36 +96,9 @@ func (s *Store) readBack(ctx context.Context, dn string, attrs []string) (*Entry
 	return e, err
 }
 
-// postReadSupported reads the root DSE the first time it is asked and
-// remembers the answer for the Store's life. A root DSE the server refuses
-// to show counts as no; a read that failed otherwise (network, busy) is not
-// remembered: that write falls back to the read back, the next one asks
-// again.
+// postReadSupported: see controlSupported.
 func (s *Store) postReadSupported(ctx context.Context) bool {
-	switch s.postRead.Load() {
-	case postReadYes:
-		return true
-	case postReadNo:
-		return false
-	}
-	if s.opts.NoPostRead {
-		s.postRead.Store(postReadNo)
-		return false
-	}
-	root, err := s.RootDSE(ctx)
-	if err != nil {
-		s.log.Debug("ldap: root DSE unreadable, writes read their entry back", "err", err)
-		if Code(err) != 0 && !IsUnavailable(err) {
-			s.postRead.Store(postReadNo)
-		}
-		return false
-	}
-	if slices.Contains(root.Get("supportedControl"), postReadOID) {
-		s.postRead.Store(postReadYes)
-		return true
-	}
-	s.postRead.Store(postReadNo)
-	return false
+	return s.controlSupported(ctx, &s.postRead, postReadOID, s.opts.NoPostRead)
 }
 
 // postReadControl is the request control: non-critical, its value the

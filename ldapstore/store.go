@@ -33,6 +33,8 @@ type Store struct {
 	// postRead is whether the directory advertises the Post-Read control
 	// (postread.go); read from the root DSE on first use.
 	postRead atomic.Int32
+	// assertion is the same for the Assertion control (assert.go).
+	assertion atomic.Int32
 }
 
 // Open validates opts and prepares the pool. It does not contact the
@@ -216,12 +218,19 @@ func (s *Store) modify(ctx context.Context, op, dn string, changes []Change, con
 	if len(changes) == 0 {
 		return nil
 	}
-	req, attrs, err := modifyRequest(op, dn, changes, controls)
+	if s.opts.DryRun {
+		if _, _, err := modifyRequest(op, dn, changes, controls); err != nil {
+			return err
+		}
+		return s.dryModify(ctx, dn, changes)
+	}
+	asserted, err := assertionControls(ctx, op, dn)
 	if err != nil {
 		return err
 	}
-	if s.opts.DryRun {
-		return s.dryModify(ctx, dn, changes)
+	req, attrs, err := modifyRequest(op, dn, changes, append(controls, asserted...))
+	if err != nil {
+		return err
 	}
 	return s.exec(ctx, op, dn, tlsGuard(func(l *ldap.Conn) error { return l.Modify(req) }, attrs...))
 }
@@ -268,6 +277,9 @@ func (s *Store) Rename(ctx context.Context, dn, rdnAttr, rdnValue string) (strin
 	}
 	rdn := ChildDN(rdnAttr, rdnValue, "")
 	req := ldap.NewModifyDNRequest(dn, rdn, true, "")
+	if req.Controls, err = assertionControls(ctx, "rename", dn); err != nil {
+		return "", err
+	}
 	if err := s.exec(ctx, "rename", dn, func(l *ldap.Conn) error { return l.ModifyDN(req) }); err != nil {
 		return "", err
 	}
@@ -279,7 +291,11 @@ func (s *Store) Delete(ctx context.Context, dn string) error {
 	if s.opts.DryRun {
 		return s.dryDelete(ctx, dn)
 	}
-	req := ldap.NewDelRequest(dn, nil)
+	asserted, err := assertionControls(ctx, "delete", dn)
+	if err != nil {
+		return err
+	}
+	req := ldap.NewDelRequest(dn, asserted)
 	return s.exec(ctx, "delete", dn, func(l *ldap.Conn) error { return l.Del(req) })
 }
 

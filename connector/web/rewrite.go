@@ -18,9 +18,9 @@ type capture struct {
 func (w *capture) WriteHeader(status int)      { w.status = status }
 func (w *capture) Write(b []byte) (int, error) { return w.body.Write(b) }
 
-// RewriteAnswer runs next with its answer buffered and sends what rewrite
-// makes of it instead; rewrite may also set headers.
-func RewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.Header, status int, body []byte) []byte) error {
+// RewriteAnswer runs next with its answer buffered and sends the status
+// and body rewrite makes of it instead; rewrite may also set headers.
+func RewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.Header, status int, body []byte) (int, []byte)) error {
 	orig := c.Response().Writer
 	cw := &capture{ResponseWriter: orig, status: http.StatusOK}
 	c.Response().Writer = cw
@@ -29,11 +29,13 @@ func RewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.He
 	if err != nil {
 		return err
 	}
-	body := rewrite(orig.Header(), cw.status, cw.body.Bytes())
+	status, body := rewrite(orig.Header(), cw.status, cw.body.Bytes())
 	if len(body) > 0 {
 		orig.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	} else {
+		orig.Header().Del("Content-Length")
 	}
-	orig.WriteHeader(cw.status)
+	orig.WriteHeader(status)
 	_, werr := orig.Write(body)
 	return werr
 }
