@@ -247,3 +247,43 @@ func TestUnmappedAttributesAreNeverSilent(t *testing.T) {
 			"emails":[{"value":"ok@example.com","type":"work","primary":true,"display":"ok@example.com"}]}`).want(t, http.StatusCreated)
 	})
 }
+
+// TestSearchByPost: POST /.search (RFC 7644 §3.4.3) under /Users and
+// /Groups answers as the GET with the same parameters; at the root it
+// lists Users then Groups as one page sequence.
+func TestSearchByPost(t *testing.T) {
+	b := newBed(t)
+	var ids []string
+	for _, n := range []string{"s1", "s2", "s3"} {
+		ids = append(ids, b.create(userBody(n+"@search.example", "S", n, "Pass-word-1")))
+	}
+	b.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"search group"}`).want(t, http.StatusCreated)
+	const req = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],`
+	r := b.do("POST", "/Users/.search", req+`"filter":"userName ew \"@search.example\"","attributes":["userName"],"startIndex":2,"count":1}`).want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "3" || str(r.body, "itemsPerPage") != "1" || str(r.body, "startIndex") != "2" ||
+		str(r.body, "Resources.0.userName") == "" || get(r.body, "Resources.0.name") != nil {
+		t.Errorf("/Users/.search: %s", r.raw)
+	}
+	get1 := b.do("GET", "/Users?filter="+urlEscape(`userName ew "@search.example"`)+"&attributes=userName&startIndex=2&count=1", "").want(t, http.StatusOK)
+	if string(get1.raw) != string(r.raw) {
+		t.Errorf("POST .search and GET differ:\n%s\n%s", r.raw, get1.raw)
+	}
+	r = b.do("POST", "/Groups/.search", req+`"filter":"displayName eq \"search group\""}`).want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "1" {
+		t.Errorf("/Groups/.search: %s", r.raw)
+	}
+	// The root: 3 users then 1 group; a page across the boundary.
+	r = b.do("POST", "/.search", req+`"startIndex":3,"count":2}`).want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "4" || str(r.body, "itemsPerPage") != "2" ||
+		!strings.Contains(str(r.body, "Resources.0.meta.location"), "/Users/") || str(r.body, "Resources.1.displayName") != "search group" {
+		t.Errorf("/.search across types: %s", r.raw)
+	}
+	// A filter only Users understand finds users only.
+	r = b.do("POST", "/.search", req+`"filter":"userName eq \"s2@search.example\""}`).want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "1" || str(r.body, "Resources.0.id") != ids[1] {
+		t.Errorf("/.search by userName: %s", r.raw)
+	}
+	b.do("POST", "/.search", req+`"filter":"nosuch eq \"x\""}`).wantError(t, http.StatusBadRequest, "invalidFilter")
+	b.do("POST", "/Users/.search", `{"filter":5}`).wantError(t, http.StatusBadRequest, "invalidSyntax")
+	b.do("GET", "/Users/.search", "").wantError(t, http.StatusMethodNotAllowed, "")
+}

@@ -172,7 +172,7 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	s.discovery.routes(g, base)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, takeFilter, fixResponses(base))
+	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)

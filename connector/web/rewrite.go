@@ -39,3 +39,17 @@ func RewriteAnswer(c echo.Context, next echo.HandlerFunc, rewrite func(h http.He
 	_, werr := orig.Write(body)
 	return werr
 }
+
+// Capture runs next with its answer buffered and returns it instead of
+// sending it. The response stays uncommitted, so the caller can run next
+// again (one answer made of several) and then write its own; headers next
+// set stay set.
+func Capture(c echo.Context, next echo.HandlerFunc) (status int, body []byte, err error) {
+	res := c.Response()
+	orig, committed, st, size := res.Writer, res.Committed, res.Status, res.Size
+	cw := &capture{ResponseWriter: orig, status: http.StatusOK}
+	res.Writer = cw
+	err = next(c)
+	res.Writer, res.Committed, res.Status, res.Size = orig, committed, st, size
+	return cw.status, cw.body.Bytes(), err
+}
