@@ -36,6 +36,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("schemas say what is stored", d.honestSchema)
 			t.Run("unmapped attributes", d.unmappedPolicy)
 			t.Run("etags where writes can be conditional", d.etagsTruthful)
+			t.Run("sorting", d.sorting)
 		})
 	}
 }

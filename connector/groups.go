@@ -129,7 +129,11 @@ func (g *groups) Get(r *http.Request, id string) (scim.Resource, error) {
 func (g *groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
 	ctx := r.Context()
 	proj := mapping.ParseProjection(r.URL.Query())
-	entries, total, err := g.list(ctx, g.ldapAttributes(proj), params)
+	sort, err := g.sortKeys(ctx, r.URL.Query(), "displayName", g.cfg.DisplayNameAttribute)
+	if err != nil {
+		return scim.Page{}, toSCIM(ctx, g.log, "list groups", err)
+	}
+	entries, total, err := g.list(ctx, g.ldapAttributes(proj), params, sort)
 	if err != nil {
 		return scim.Page{}, toSCIM(ctx, g.log, "list groups", err)
 	}

@@ -300,3 +300,46 @@ func (d *dirSuite) etagsTruthful(t *testing.T) {
 	b.do("PATCH", "/Users/"+id, patch, "If-Match: "+version).want(t, http.StatusOK)
 	b.do("PATCH", "/Users/"+id, patch, "If-Match: "+version).wantError(t, http.StatusPreconditionFailed, "")
 }
+
+// sorting: sortBy/sortOrder through Server Side Sorting, with paging in
+// that order, on every directory.
+func (d *dirSuite) sorting(t *testing.T) {
+	b := d.at(t)
+	if str(b.do("GET", "/ServiceProviderConfig", "").want(t, http.StatusOK).body, "sort.supported") != "true" {
+		t.Fatalf("sort.supported is not true on %s, which advertises Server Side Sorting", d.dir.Kind)
+	}
+	// Created in an order that is neither ascending nor descending.
+	names := []string{"sort.c", "sort.a", "sort.e", "sort.b", "sort.d"}
+	families := map[string]string{"sort.c": "Zulu", "sort.a": "Mike", "sort.e": "Alpha", "sort.b": "Oscar", "sort.d": "Echo"}
+	for _, n := range names {
+		d.create(t, n, "S", families[n])
+	}
+	walk := func(query string) []string {
+		var got []string
+		for start := 1; start <= 5; start += 2 {
+			r := b.do("GET", "/Users?filter="+urlEscape(`userName sw "sort."`)+"&"+query+"&startIndex="+itoa(start)+"&count=2", "").want(t, http.StatusOK)
+			if str(r.body, "totalResults") != "5" {
+				t.Fatalf("%s: totalResults %s", query, str(r.body, "totalResults"))
+			}
+			for _, res := range asSlice(r.body["Resources"]) {
+				got = append(got, str(res, "userName"))
+			}
+		}
+		return got
+	}
+	for _, tt := range []struct {
+		query string
+		want  string
+	}{
+		{"sortBy=userName", "sort.a sort.b sort.c sort.d sort.e"},
+		{"sortBy=userName&sortOrder=descending", "sort.e sort.d sort.c sort.b sort.a"},
+		{"sortBy=name.familyName", "sort.e sort.d sort.a sort.b sort.c"},
+		{"sortBy=urn:ietf:params:scim:schemas:core:2.0:User:name.familyName&sortOrder=Descending", "sort.c sort.b sort.a sort.d sort.e"},
+	} {
+		if got := strings.Join(walk(tt.query), " "); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.query, got, tt.want)
+		}
+	}
+	b.do("GET", "/Users?sortBy=nickName", "").wantError(t, http.StatusBadRequest, "invalidValue")
+	b.do("GET", "/Users?sortBy=userName&sortOrder=sideways", "").wantError(t, http.StatusBadRequest, "invalidValue")
+}

@@ -44,6 +44,9 @@ type dirType struct {
 	// version is the change marker attribute (versionAttribute), "" for
 	// none; see etag.go.
 	version string
+	// stringOrdering is the ordering rule string sort keys need on this
+	// directory, "" for the attribute's own (sort.go).
+	stringOrdering string
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -119,7 +122,7 @@ func (d *dirType) readDN(ctx context.Context, dn string, attrs []string) (*ldaps
 
 // list runs a SCIM list request: the filter is pushed down whole, and only
 // the requested page is decoded.
-func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequestParams) ([]*ldapstore.Entry, int, error) {
+func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequestParams, sort []ldapstore.SortKey) ([]*ldapstore.Entry, int, error) {
 	f := d.scope
 	if raw := rawFilter(ctx); raw != "" {
 		tf, err := d.filter.translate(ctx, raw)
@@ -129,7 +132,7 @@ func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequ
 		f = ldapstore.And(d.scope, tf)
 	}
 	return d.store.SearchPage(ctx, ldapstore.SearchRequest{
-		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: f, Attributes: attrs,
+		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: f, Attributes: attrs, Sort: sort,
 	}, params.StartIndex-1, params.Count)
 }
 

@@ -114,6 +114,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	}
 	u.created, u.modified = cfg.Users.CreatedAttribute, cfg.Users.ModifiedAttribute
 	u.version = versionAttr(cfg.Users.VersionAttribute)
+	u.stringOrdering = stringOrdering(cfg.Directory)
 	u.filter.specials = u.userSpecials()
 	u.unmapped, u.builtin = unmapped, names("userName", "id", "meta", "schemas", "groups", "active")
 	if cfg.Users.Password.Attribute != "-" {
@@ -138,6 +139,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	}
 	g.created, g.modified = cfg.Groups.CreatedAttribute, cfg.Groups.ModifiedAttribute
 	g.version = versionAttr(cfg.Groups.VersionAttribute)
+	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
@@ -154,6 +156,14 @@ func versionAttr(attr string) string {
 		return ""
 	}
 	return attr
+}
+
+// stringOrdering: see caseIgnoreOrderingMatch.
+func stringOrdering(directory string) string {
+	if directory == config.DirectoryOpenLDAP {
+		return caseIgnoreOrderingMatch
+	}
+	return ""
 }
 
 // names is a case-insensitive set of attribute names.

@@ -170,7 +170,11 @@ func (u *users) readUser(ctx context.Context, dn string) (*ldapstore.Entry, erro
 func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
 	ctx := r.Context()
 	proj := mapping.ParseProjection(r.URL.Query())
-	entries, total, err := u.list(ctx, u.ldapAttributes(proj), params)
+	sort, err := u.sortKeys(ctx, r.URL.Query(), "userName", u.cfg.UserNameAttribute)
+	if err != nil {
+		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
+	}
+	entries, total, err := u.list(ctx, u.ldapAttributes(proj), params, sort)
 	if err != nil {
 		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
 	}

@@ -204,7 +204,7 @@ func (s *Server) serviceProviderConfig11(ctx context.Context) map[string]interfa
 		"bulk":                  map[string]interface{}{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":                map[string]interface{}{"supported": true, "maxResults": s.maxResults},
 		"changePassword":        map[string]bool{"supported": s.passwords},
-		"sort":                  map[string]bool{"supported": false},
+		"sort":                  map[string]bool{"supported": s.ops.store != nil && s.ops.store.SortSupported(ctx)},
 		"etag":                  map[string]bool{"supported": s.etagsSupported(ctx)},
 		"authenticationSchemes": schemes,
 		oktaProviderURN:         map[string]interface{}{"userManagementCapabilities": s.capabilities()},

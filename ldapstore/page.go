@@ -67,7 +67,7 @@ const baseReadsInFlight = 16
 // pageKey identifies a walk: requests with the same key have the same
 // entries in the same order.
 func pageKey(req *ldap.SearchRequest) string {
-	return countKey(req) + "\x00" + strings.Join(req.Attributes, "\x00")
+	return countKey(req) + "\x00" + strings.Join(req.Attributes, "\x00") + "\x00" + sortKey(req)
 }
 
 func countKey(req *ldap.SearchRequest) string {
@@ -82,6 +82,9 @@ func countKey(req *ldap.SearchRequest) string {
 func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit int) ([]*Entry, int, error) {
 	if offset < 0 || limit < 0 {
 		return nil, 0, wrapErr("search", r.BaseDN, errors.New("negative offset or limit"))
+	}
+	if len(r.Sort) == 1 && r.Sort[0].Reverse && s.reverseIgnored(ctx) {
+		return s.reversedPage(ctx, r, offset, limit)
 	}
 	req, err := r.ldapRequest()
 	if err != nil {
@@ -223,7 +226,7 @@ func (s *Store) openCursor(ctx context.Context, req *ldap.SearchRequest, key str
 		r := *req
 		cu := &cursor{key: key, req: &r, keysOnly: keysOnly, c: c, size: uint32(max(1, min(size, pageSize)))}
 		cu.paging = ldap.NewControlPaging(cu.size)
-		r.Controls = []ldap.Control{cu.paging}
+		r.Controls = withPaging(req.Controls, cu.paging)
 		err = cu.fetch(ctx, s)
 		switch {
 		case err == nil && cu.done:
@@ -352,6 +355,7 @@ func (s *Store) count(ctx context.Context, req *ldap.SearchRequest, fresh bool) 
 	}
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
+	kreq.Controls = nil // the count does not depend on the order
 	n := 0
 	err := s.read(ctx, "search", req.BaseDN, func(l *ldap.Conn) error {
 		n = 0

@@ -69,6 +69,9 @@ type SearchRequest struct {
 	// SizeLimit > 0 caps the number of entries returned (a client-side cap,
 	// not an error when more match). 0 = no cap.
 	SizeLimit int
+	// Sort asks the server to sort (RFC 2891 Server Side Sorting); see
+	// sort.go. Empty: the server's own order.
+	Sort []SortKey
 }
 
 // ldapRequest builds the go-ldap request, validating what the server would
@@ -116,7 +119,15 @@ func (r SearchRequest) ldapRequest() (*ldap.SearchRequest, error) {
 	}
 	// The size limit is not sent: with paging, servers apply it to the whole
 	// paged search in differing ways; the cap is enforced client-side.
-	return ldap.NewSearchRequest(r.BaseDN, scope, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, nil), nil
+	var controls []ldap.Control
+	if len(r.Sort) > 0 {
+		ctl, err := sortControl(r.Sort)
+		if err != nil {
+			return nil, err
+		}
+		controls = []ldap.Control{ctl}
+	}
+	return ldap.NewSearchRequest(r.BaseDN, scope, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, controls), nil
 }
 
 // scan runs the search with the paged-results control and calls visit for
@@ -124,7 +135,7 @@ func (r SearchRequest) ldapRequest() (*ldap.SearchRequest, error) {
 // request (bounded by RequestTimeout); only one page is held in memory.
 func scan(l *ldap.Conn, req *ldap.SearchRequest, size uint32, visit func(*ldap.Entry) bool) error {
 	paging := ldap.NewControlPaging(size)
-	req.Controls = []ldap.Control{paging}
+	req.Controls = withPaging(req.Controls, paging)
 	for {
 		res, err := l.Search(req)
 		if err != nil {

@@ -33,8 +33,11 @@ type Store struct {
 	// postRead is whether the directory advertises the Post-Read control
 	// (postread.go); read from the root DSE on first use.
 	postRead atomic.Int32
-	// assertion is the same for the Assertion control (assert.go).
+	// assertion is the same for the Assertion control (assert.go), sss
+	// for Server Side Sorting (sort.go).
 	assertion atomic.Int32
+	sss       atomic.Int32
+	sambaSort atomic.Int32 // whether reverseOrder is ignored (sort.go)
 }
 
 // Open validates opts and prepares the pool. It does not contact the
