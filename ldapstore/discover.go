@@ -72,7 +72,10 @@ const (
 // configuration (as far as the bound account may read it). p must be
 // connected and bound.
 func (p *Probe) Discover(ctx context.Context) (*Discovery, error) {
-	root, err := p.Read(ctx, "", "*", "+")
+	// Named as well as "*" and "+": servers differ in what a root DSE
+	// read returns without names.
+	root, err := p.Read(ctx, "", "*", "+", "supportedExtension", "supportedControl", "supportedCapabilities",
+		"namingContexts", "defaultNamingContext", "vendorName", "vendorVersion")
 	if err != nil {
 		return nil, err
 	}
