@@ -26,8 +26,27 @@ import (
 // Okta's user and group flow, all on the generated file as written.
 func TestInit(t *testing.T) {
 	bin := buildBinary(t)
-	for _, kind := range testldap.Kinds {
-		t.Run(string(kind), func(t *testing.T) {
+	tests := []struct {
+		name         string
+		kind         testldap.Kind
+		passwordFile bool     // --bind-password-file instead of SCIM2LDAP_BIND_PASSWORD
+		want         []string // lines of the file that follow from what the directory has
+	}{
+		// The test bed's slapd.conf has no cn=config or cn=Monitor to read:
+		// refint cannot be seen, so the bridge cleans up; memberof's and
+		// ppolicy's schema show.
+		{name: "openldap", kind: testldap.OpenLDAP, want: []string{`memberOfAttribute: "memberOf"`, "membershipCleanup: bridge",
+			"attribute: pwdAccountLockedTime", "idAttribute: entryUUID", "ppolicy overlay: on", "refint overlay: unknown"}},
+		{name: "openldap, password file", kind: testldap.OpenLDAP, passwordFile: true, want: []string{"bindPasswordFile: "}},
+		// Directory Manager may read cn=plugins,cn=config.
+		{name: "389ds", kind: testldap.DS389, want: []string{"startTLS: true", `memberOfAttribute: "memberOf"`, "membershipCleanup: directory",
+			"attribute: nsAccountLock", "MemberOf plug-in: on", "Referential Integrity plug-in: on"}},
+		{name: "activedirectory", kind: testldap.SambaAD, want: []string{"startTLS: true", "model: activeDirectory", "idFormat: guid",
+			"membershipCleanup: directory", "strategy: flag"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kind := tt.kind
 			dir := testldap.Start(t, testldap.Options{Kind: kind})
 			out := filepath.Join(t.TempDir(), "scim2ldap.yaml")
 			listen := testldap.FreeAddr(t)
@@ -42,7 +61,18 @@ func TestInit(t *testing.T) {
 			if dir.ServerName != "" {
 				args = append(args, "--server-name", dir.ServerName)
 			}
-			t.Setenv("SCIM2LDAP_BIND_PASSWORD", dir.BindPassword)
+			bindPassword := `bindPassword: "${SCIM2LDAP_BIND_PASSWORD}"`
+			if tt.passwordFile {
+				pwFile := filepath.Join(t.TempDir(), "bind.pw")
+				if err := os.WriteFile(pwFile, []byte(dir.BindPassword+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, "--bind-password-file", pwFile)
+				t.Setenv("SCIM2LDAP_BIND_PASSWORD", "")
+				bindPassword = "bindPasswordFile: " + q(pwFile)
+			} else {
+				t.Setenv("SCIM2LDAP_BIND_PASSWORD", dir.BindPassword)
+			}
 			t.Setenv("SCIM2LDAP_TOKEN", checkToken)
 
 			stamp := "modifyTimestamp"
@@ -61,8 +91,8 @@ func TestInit(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%s:\n%s", out, text)
-			for _, want := range []string{"directory: " + string(kind), `bindPassword: "${SCIM2LDAP_BIND_PASSWORD}"`, `- "${SCIM2LDAP_TOKEN}"`,
-				`"${SCIM2LDAP_LISTEN:-` + listen + `}"`, `"${SCIM2LDAP_LDAP_URL:-` + dir.URL + `}"`, `"${SCIM2LDAP_BIND_DN:-` + dir.BindDN + `}"`} {
+			for _, want := range append(tt.want, "directory: "+string(kind), bindPassword, `- "${SCIM2LDAP_TOKEN}"`,
+				`"${SCIM2LDAP_LISTEN:-`+listen+`}"`, `"${SCIM2LDAP_LDAP_URL:-`+dir.URL+`}"`, `"${SCIM2LDAP_BIND_DN:-`+dir.BindDN+`}"`) {
 				if !strings.Contains(string(text), want) {
 					t.Errorf("the file lacks %q", want)
 				}
