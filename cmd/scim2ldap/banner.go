@@ -18,6 +18,7 @@ type connectTarget struct {
 	Field  string // the client's field the URL goes in
 	URL    string
 	Auth   string // what the client's authentication settings take
+	Other  string // another setting the client needs, "" if none
 }
 
 // connectInfo builds the URLs each client is given, from the listener's
@@ -83,12 +84,14 @@ func connectInfo(cfg *config.Config, listen string, hostname func() (string, err
 	var out []connectTarget
 	if len(cfg.Server.V1BasePaths) > 0 {
 		out = append(out, connectTarget{"Okta Provisioning Agent, SCIM 1.1", "SCIM connector base URL",
-			root + strings.TrimSuffix(cfg.Server.V1BasePaths[0], "/") + "/", strings.Join(agent, "; or ")})
+			root + strings.TrimSuffix(cfg.Server.V1BasePaths[0], "/") + "/", strings.Join(agent, "; or "), "Unique user field name: userName"})
 	}
 	out = append(out,
-		connectTarget{"Okta Provisioning Agent, SCIM 2.0 (agent 2.1+)", "SCIM connector base URL", v2 + "/", strings.Join(agent, "; or ")},
-		connectTarget{"Okta SCIM app", "SCIM connector base URL (Unique identifier field: userName)", v2, strings.Join(app, "; or ")},
-		connectTarget{"Microsoft Entra ID", "Tenant URL", v2 + "?aadOptscim062020", entra},
+		connectTarget{"Okta Provisioning Agent, SCIM 2.0 (agent 2.1+)", "SCIM connector base URL", v2 + "/", strings.Join(agent, "; or "), "Unique user field name: userName"},
+		connectTarget{"Okta SCIM app", "SCIM connector base URL", v2, strings.Join(app, "; or "), "Unique identifier field for users: userName"},
+		// aadOptscim062020: Entra's standards-compliant PATCH dialect
+		// (boolean active, filtered member removal); both are accepted.
+		connectTarget{"Microsoft Entra ID", "Tenant URL", v2 + "?aadOptscim062020", entra, ""},
 	)
 	if tokens {
 		notes = append(notes, tokenWhere)
@@ -101,6 +104,9 @@ func writeConnect(w io.Writer, targets []connectTarget, notes []string) {
 	fmt.Fprintln(w, "Connect a SCIM client with:")
 	for _, t := range targets {
 		fmt.Fprintf(w, "  %s\n    %s: %s\n    auth: %s\n", t.Client, t.Field, t.URL, t.Auth)
+		if t.Other != "" {
+			fmt.Fprintf(w, "    %s\n", t.Other)
+		}
 	}
 	for _, n := range notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
@@ -113,7 +119,7 @@ func writeConnect(w io.Writer, targets []connectTarget, notes []string) {
 func logConnect(log *slog.Logger, cfg *config.Config, listen string) {
 	targets, notes := connectInfo(cfg, listen, os.Hostname)
 	for _, t := range targets {
-		log.Info("connect", "client", t.Client, "field", t.Field, "url", t.URL, "auth", t.Auth)
+		log.Info("connect", "client", t.Client, "field", t.Field, "url", t.URL, "auth", t.Auth, "other", t.Other)
 	}
 	for _, n := range notes {
 		log.Info("connect", "note", n)
