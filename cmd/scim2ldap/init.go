@@ -86,12 +86,15 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if err := initRun(context.Background(), o, newPrompter(stdout, o.Yes), stdout); err != nil {
+	if err := initRun(context.Background(), o, initPrompter(stdout, o.Yes), stdout); err != nil {
 		fmt.Fprintf(stderr, "init: %v\n", err)
 		return 1
 	}
 	return 0
 }
+
+// initPrompter makes init's prompter; a test answers through it.
+var initPrompter = newPrompter
 
 // initRun does the work of init; every error says what to do.
 func initRun(ctx context.Context, o initOptions, ui *prompter, stdout io.Writer) error {
@@ -337,12 +340,12 @@ func (plan *initPlan) chooseContainers(ctx context.Context, p *ldapstore.Probe, 
 	// CN=Users a place for provisioned users.
 	notCritical := ldapstore.Not(ldapstore.Eq("isCriticalSystemObject", "TRUE"))
 	var users ldapstore.Filter = ldapstore.Eq("objectClass", "inetOrgPerson")
-	userFallbacks := []string{"ou=People", "ou=Users", "ou=Accounts"}
-	groupFallbacks := []string{"ou=Groups", "ou=Group"}
+	userFallbacks := []rdn{{"ou", "People"}, {"ou", "Users"}, {"ou", "Accounts"}}
+	groupFallbacks := []rdn{{"ou", "Groups"}, {"ou", "Group"}}
 	if ad {
 		users = ldapstore.And(ldapstore.Eq("objectCategory", "person"), ldapstore.Eq("objectClass", "user"), notCritical)
-		userFallbacks = []string{"OU=People", "OU=Users", "CN=Users"}
-		groupFallbacks = []string{"OU=Groups", "CN=Users"}
+		userFallbacks = []rdn{{"OU", "People"}, {"OU", "Users"}, {"CN", "Users"}}
+		groupFallbacks = []rdn{{"OU", "Groups"}, {"CN", "Users"}}
 	}
 	uc, err := p.CountByParent(ctx, ldapstore.SearchRequest{BaseDN: plan.BaseDN, Scope: ldapstore.ScopeSub, Filter: users}, containerSample)
 	if err != nil {
@@ -391,23 +394,26 @@ func (plan *initPlan) chooseContainers(ctx context.Context, p *ldapstore.Probe, 
 		for _, c := range []struct {
 			dn     string
 			filter *string
-			base   string
+			f      ldapstore.Filter
 		}{
-			{plan.UsersDN, &plan.UsersFilter, "(&(objectCategory=person)(objectClass=user)"},
-			{plan.GroupsDN, &plan.GroupsFilter, "(&(objectClass=group)"},
+			{plan.UsersDN, &plan.UsersFilter, users},
+			{plan.GroupsDN, &plan.GroupsFilter, groups},
 		} {
 			e, err := p.First(ctx, c.dn, ldapstore.Eq("isCriticalSystemObject", "TRUE"))
 			if err == nil && e != nil {
-				*c.filter = c.base + "(!(isCriticalSystemObject=TRUE)))"
+				*c.filter = c.f.String()
 			}
 		}
 	}
 	return nil
 }
 
+// rdn is a container's name below the naming context.
+type rdn struct{ attr, value string }
+
 // chooseContainer offers the containers found (most entries first) and
 // the usual ones that exist; the first is the proposal.
-func (plan *initPlan) chooseContainer(ctx context.Context, p *ldapstore.Probe, ui *prompter, what, class string, found []ldapstore.Container, fallbacks []string) (string, string, error) {
+func (plan *initPlan) chooseContainer(ctx context.Context, p *ldapstore.Probe, ui *prompter, what, class string, found []ldapstore.Container, fallbacks []rdn) (string, string, error) {
 	var cs []choice
 	seen := func(dn string) bool {
 		return slices.ContainsFunc(cs, func(c choice) bool { return ldapstore.EqualDN(c.value, dn) })
@@ -418,8 +424,8 @@ func (plan *initPlan) chooseContainer(ctx context.Context, p *ldapstore.Probe, u
 		}
 		cs = append(cs, choice{c.DN, fmt.Sprintf("holds %d %s entries", c.Entries, class)})
 	}
-	for _, rdn := range fallbacks {
-		dn := rdn + "," + plan.BaseDN
+	for _, r := range fallbacks {
+		dn := ldapstore.ChildDN(r.attr, r.value, plan.BaseDN)
 		if seen(dn) {
 			continue
 		}

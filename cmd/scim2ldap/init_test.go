@@ -30,6 +30,8 @@ func TestInit(t *testing.T) {
 		name         string
 		kind         testldap.Kind
 		passwordFile bool     // --bind-password-file instead of SCIM2LDAP_BIND_PASSWORD
+		answers      string   // typed at init's questions, as on a terminal; "" = no terminal
+		builtin      bool     // the answers chose CN=Users for users and groups
 		want         []string // lines of the file that follow from what the directory has
 	}{
 		// The test bed's slapd.conf has no cn=config or cn=Monitor to read:
@@ -43,6 +45,12 @@ func TestInit(t *testing.T) {
 			"attribute: nsAccountLock", "MemberOf plug-in: on", "Referential Integrity plug-in: on"}},
 		{name: "activedirectory", kind: testldap.SambaAD, want: []string{"startTLS: true", "model: activeDirectory", "idFormat: guid",
 			"membershipCleanup: directory", "strategy: flag"}},
+		// On a terminal: Enter for the directory kind, then 2 for the
+		// users and the groups container (after OU=People and OU=Groups:
+		// CN=Users). It holds the built-in accounts and groups, which the
+		// filters init writes keep away from SCIM.
+		{name: "activedirectory, CN=Users chosen on a terminal", kind: testldap.SambaAD, answers: "\n2\n2\n", builtin: true,
+			want: []string{"(!(isCriticalSystemObject=TRUE))", `baseDN: "CN=Users,DC=example,DC=com"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +86,12 @@ func TestInit(t *testing.T) {
 			stamp := "modifyTimestamp"
 			before := dir.Search(t, dir.BaseDN, "(objectClass=*)", stamp)
 			var stdout, stderr bytes.Buffer
+			if tt.answers != "" {
+				initPrompter = func(out io.Writer, _ bool) *prompter {
+					return &prompter{in: bufio.NewReader(strings.NewReader(tt.answers)), out: out, interactive: true}
+				}
+				t.Cleanup(func() { initPrompter = newPrompter })
+			}
 			code := run(args, &stdout, &stderr)
 			t.Logf("init → %d\n%s%s", code, stdout.String(), stderr.String())
 			if code != 0 {
@@ -109,11 +123,18 @@ func TestInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !ldapstore.EqualDN(cfg.Users.BaseDN, dir.PeopleDN) || !ldapstore.EqualDN(cfg.Groups.BaseDN, dir.GroupsDN) {
-				t.Errorf("containers %s and %s, want %s and %s (the empty directory's ou=People and ou=Groups)",
-					cfg.Users.BaseDN, cfg.Groups.BaseDN, dir.PeopleDN, dir.GroupsDN)
+			usersDN, groupsDN := dir.PeopleDN, dir.GroupsDN
+			if tt.builtin {
+				usersDN, groupsDN = "CN=Users,"+dir.BaseDN, "CN=Users,"+dir.BaseDN
 			}
-			for _, want := range []string{"directory: " + string(kind), "users container: ", "groups container: ", "Wrote " + out} {
+			if !ldapstore.EqualDN(cfg.Users.BaseDN, usersDN) || !ldapstore.EqualDN(cfg.Groups.BaseDN, groupsDN) {
+				t.Errorf("containers %s and %s, want %s and %s", cfg.Users.BaseDN, cfg.Groups.BaseDN, usersDN, groupsDN)
+			}
+			said := []string{"directory: " + string(kind), "users container: ", "groups container: ", "Wrote " + out}
+			if tt.answers != "" {
+				said = []string{"Choice [1]: ", "  2) CN=Users,DC=example,DC=com", "Wrote " + out}
+			}
+			for _, want := range said {
 				if !strings.Contains(stdout.String(), want) {
 					t.Errorf("init did not say %q", want)
 				}
@@ -141,7 +162,14 @@ func TestInit(t *testing.T) {
 					t.Errorf("serve's log lacks the connect line %q", want)
 				}
 			}
-			oktaFlow(t, dir, base)
+			oktaFlow(t, dir, base, groupsDN)
+			if tt.builtin {
+				for _, q := range []string{`/Users?filter=` + url.PathEscape(`userName eq "Administrator"`), `/Groups?filter=` + url.PathEscape(`displayName eq "Domain Admins"`)} {
+					if status, r := scimDo(t, "GET", base+q, ""); status != http.StatusOK || r["totalResults"] != 0.0 {
+						t.Errorf("a built-in object is visible over SCIM: GET %s → %d %v", q, status, r)
+					}
+				}
+			}
 
 			if code, report := runCheck(t, "--config", out); code != 0 || !strings.Contains(report, "PASS scim GET /Users?startIndex=1&count=2") {
 				t.Errorf("check against the running bridge: %d", code)
@@ -208,7 +236,7 @@ func scimDo(t *testing.T, method, u, body string) (int, map[string]any) {
 
 // oktaFlow is Okta cloud's assignment of a user and push of a group with
 // it as member, with the bodies of /work/shared/notes/clients.md §1.
-func oktaFlow(t *testing.T, dir *testldap.Server, base string) {
+func oktaFlow(t *testing.T, dir *testldap.Server, base, groupsDN string) {
 	t.Helper()
 	// Okta's example password is 8 lower-case letters and digits, which
 	// AD's default complexity rules refuse (a 400 with the reason, as they
@@ -248,9 +276,9 @@ func oktaFlow(t *testing.T, dir *testldap.Server, base string) {
 	if groups, _ := r["groups"].([]any); status != http.StatusOK || len(groups) != 1 || groups[0].(map[string]any)["value"] != gid {
 		t.Errorf("the user's groups: %d %v", status, r)
 	}
-	found := dir.Search(t, dir.GroupsDN, "(cn=Test SCIMv2)", "member")
+	found := dir.Search(t, groupsDN, "(cn=Test SCIMv2)", "member")
 	if len(found) != 1 {
-		t.Fatalf("group entries named Test SCIMv2 below %s: %v", dir.GroupsDN, found)
+		t.Fatalf("group entries named Test SCIMv2 below %s: %v", groupsDN, found)
 	}
 	for _, e := range found {
 		if len(e["member"]) != 1 {
