@@ -210,7 +210,12 @@ func initPassword(o initOptions, ui *prompter) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read --bind-password-file: %w", err)
 		}
-		pw := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		// As config reads ldap.bindPasswordFile: one trailing newline
+		// (LF or CRLF) is not part of the password.
+		pw, ok := strings.CutSuffix(string(b), "\r\n")
+		if !ok {
+			pw = strings.TrimSuffix(pw, "\n")
+		}
 		if pw == "" {
 			return "", fmt.Errorf("--bind-password-file %s is empty; put the bind password in it", o.PasswordFile)
 		}
@@ -455,7 +460,7 @@ func (plan *initPlan) chooseContainer(ctx context.Context, p *ldapstore.Probe, u
 // initVerify loads the text as check will, and runs check's directory
 // steps on it, so that init never writes a file check would fail. The
 // secrets the file reads from the environment are stood in for, the bind
-// password with the one init used.
+// password with the one init used (a bindPasswordFile is read as is).
 func initVerify(ctx context.Context, text, out, pw string) error {
 	stand := strings.NewReplacer(
 		`"${SCIM2LDAP_BIND_PASSWORD}"`, `"init-stand-in"`,
@@ -465,7 +470,9 @@ func initVerify(ctx context.Context, text, out, pw string) error {
 	if err != nil {
 		return fmt.Errorf("the configuration init made does not load (a bug in init; please report it with the directory's kind): %w", err)
 	}
-	cfg.LDAP.BindPassword = pw
+	if cfg.LDAP.BindPasswordFile == "" {
+		cfg.LDAP.BindPassword = pw
+	}
 	var buf bytes.Buffer
 	r := &report{w: &buf}
 	checkLDAP(ctx, r, cfg, false)

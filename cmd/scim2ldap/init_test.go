@@ -350,3 +350,69 @@ func TestPrompterChoose(t *testing.T) {
 		})
 	}
 }
+
+// TestInitRender: every combination of what Discover can report renders a
+// file that loads, with the settings the comments promise.
+func TestInitRender(t *testing.T) {
+	on := ldapstore.Feature{State: ldapstore.FeatureOn, Evidence: "test"}
+	off := ldapstore.Feature{State: ldapstore.FeatureOff, Evidence: "test"}
+	unknown := ldapstore.Feature{State: ldapstore.FeatureUnknown, Evidence: "test"}
+	tests := []struct {
+		name     string
+		kind     string
+		features map[string]ldapstore.Feature
+		want     func(c *config.Config) string // "" when right
+	}{
+		{"openldap, all off", ldapstore.KindOpenLDAP, map[string]ldapstore.Feature{"memberof": off, "refint": off, "ppolicy": off}, func(c *config.Config) string {
+			if c.Groups.MemberOfAttribute != "" || c.Groups.MembershipCleanup != "bridge" || c.Users.Deactivation.Strategy != "none" {
+				return "want no memberOf, bridge cleanup, no deactivation"
+			}
+			return ""
+		}},
+		{"openldap, all on", ldapstore.KindOpenLDAP, map[string]ldapstore.Feature{"memberof": on, "refint": on, "ppolicy": on}, func(c *config.Config) string {
+			if c.Groups.MemberOfAttribute != "memberOf" || c.Groups.MembershipCleanup != "directory" || c.Users.Deactivation.Attribute != "pwdAccountLockedTime" {
+				return "want memberOf, directory cleanup, the ppolicy lock"
+			}
+			return ""
+		}},
+		{"389ds, unknown", ldapstore.Kind389DS, map[string]ldapstore.Feature{"memberof": unknown, "refint": unknown}, func(c *config.Config) string {
+			if c.Groups.MemberOfAttribute != "" || c.Groups.MembershipCleanup != "bridge" || c.Users.IDAttribute != "nsUniqueId" {
+				return "want no memberOf and bridge cleanup where the plug-ins cannot be seen"
+			}
+			return ""
+		}},
+		{"activedirectory", ldapstore.KindActiveDirectory, nil, func(c *config.Config) string {
+			if c.Groups.Model != "activeDirectory" || c.Users.IDFormat != "guid" || c.Users.Password.Method != "unicodePwd" {
+				return "want the AD model, GUID ids and unicodePwd"
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := &initPlan{
+				Opts:    initOptions{LDAPURL: "ldaps://dir.example.com", BindDN: "cn=svc,dc=example,dc=com", Out: "x.yaml"},
+				Version: "test", Kind: tt.kind, Features: tt.features, Listen: "0.0.0.0:8443",
+				BaseDN: "dc=example,dc=com", UsersDN: "ou=People,dc=example,dc=com", GroupsDN: "ou=Groups,dc=example,dc=com",
+				UsersWhy: "test", GroupsWhy: "test", GroupModel: "groupOfNames",
+			}
+			if tt.kind == ldapstore.KindActiveDirectory {
+				plan.GroupModel = "activeDirectory"
+			}
+			plan.mapAttributes(nil)
+			text, err := plan.render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("SCIM2LDAP_BIND_PASSWORD", "pw")
+			t.Setenv("SCIM2LDAP_TOKEN", "tok")
+			c, err := config.Parse([]byte(text), tt.name)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			if msg := tt.want(c); msg != "" {
+				t.Errorf("%s\n%s", msg, text)
+			}
+		})
+	}
+}
