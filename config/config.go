@@ -345,8 +345,8 @@ type Groups struct {
 	// MemberOfAttribute is the user attribute that lists a user's groups
 	// (the memberof overlay's memberOf), read to fill a user's "groups"
 	// without a search per user. Default "memberOf" for the DN-based
-	// models; empty means the bridge searches the groups instead (always
-	// so for posixGroup).
+	// models; "-" means none: the bridge searches the groups instead (always
+	// so for posixGroup). Use "-" where no overlay or plug-in keeps memberOf.
 	MemberOfAttribute string `yaml:"memberOfAttribute"`
 	// MembershipCleanup says who removes a deleted user from its groups
 	// and follows a renamed user: "directory" (referential integrity, e.g.

@@ -163,3 +163,14 @@ func setDefault[T comparable](field *T, value T) {
 		*field = value
 	}
 }
+
+// resolveNone turns groups.memberOfAttribute "-" (as for
+// users.password.attribute: none) into "", which the bridge reads as "no
+// attribute lists a user's groups; search the groups instead", e.g. where
+// the memberof overlay is off. Not part of ApplyDefaults, which would fill
+// the "" in again when run twice.
+func (c *Config) resolveNone() {
+	if c.Groups.MemberOfAttribute == "-" {
+		c.Groups.MemberOfAttribute = ""
+	}
+}

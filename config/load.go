@@ -53,6 +53,7 @@ func parse(data []byte, source, dir string, lookupEnv func(string) (string, bool
 		return nil, p.err(source)
 	}
 	cfg.ApplyDefaults()
+	cfg.resolveNone()
 	if p := cfg.validate(); len(p) > 0 {
 		p.locate(d.lines)
 		return nil, p.err(source)

@@ -277,3 +277,28 @@ func unset(t *testing.T, name string) {
 	t.Setenv(name, "")
 	os.Unsetenv(name)
 }
+
+// TestParseMemberOfNone: "-" turns memberOf off for a DN-based model (the
+// bridge then searches the groups); for posixGroup it says what the model
+// does anyway.
+func TestParseMemberOfNone(t *testing.T) {
+	tests := []struct {
+		name, groups, want string
+	}{
+		{"default", "groups:\n  baseDN: ou=Groups,dc=example,dc=com\n", "memberOf"},
+		{"none", "groups:\n  baseDN: ou=Groups,dc=example,dc=com\n  memberOfAttribute: \"-\"\n", ""},
+		{"posixGroup none", "groups:\n  baseDN: ou=Groups,dc=example,dc=com\n  model: posixGroup\n  memberOfAttribute: \"-\"\n", ""},
+		{"explicit", "groups:\n  baseDN: ou=Groups,dc=example,dc=com\n  memberOfAttribute: isMemberOf\n", "isMemberOf"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(minimalYAML+tt.groups), "c.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Groups.MemberOfAttribute != tt.want {
+				t.Errorf("memberOfAttribute = %q, want %q", c.Groups.MemberOfAttribute, tt.want)
+			}
+		})
+	}
+}

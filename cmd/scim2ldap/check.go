@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	checkLDAP(ctx, r, cfg, *writeProbe)
 	checkSCIM(ctx, r, cfg, scimTarget{url: *url, token: cmp.Or(*token, envToken()), timeout: *timeout})
+	// The URLs serve logs at start-up, for the admin who runs check first.
+	targets, notes := connectInfo(cfg, cfg.Server.Listen, os.Hostname)
+	writeConnect(stdout, targets, notes)
 	return r.exit()
 }
 

@@ -1,6 +1,8 @@
 // Command scim2ldap is a SCIM 2.0 (and Okta SCIM 1.1) server that writes
 // users and groups into an LDAP directory.
 //
+//	scim2ldap init --ldap-url URL --bind-dn DN --out FILE   write a configuration for a directory
+//	scim2ldap token [--basic USER]              make a client credential
 //	scim2ldap serve --config FILE [--dry-run]   run in the foreground (or under a service manager)
 //	scim2ldap check --config FILE [--url URL]   diagnose the directory and a running bridge
 //	scim2ldap service install|uninstall|start|stop|status --config FILE
@@ -27,6 +29,9 @@ var version = buildVersion("dev")
 const usage = `scim2ldap — SCIM to LDAP bridge
 
 Usage:
+  scim2ldap init --ldap-url URL --bind-dn DN --out FILE
+                                                read the directory (only read) and write a configuration for it
+  scim2ldap token [--basic USER]                make a bearer token (or Basic credentials) and say where it goes
   scim2ldap serve --config FILE [--dry-run]     serve SCIM (SIGTERM/SIGINT stop it, SIGHUP reloads)
   scim2ldap check --config FILE [--url URL] [--write-probe]
                                                 check the configuration, the directory and a running bridge
@@ -47,6 +52,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "init":
+		return initCmd(args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(args[1:], stdout, stderr)
 	case "serve":
 		return serve(args[1:], stderr)
 	case "check":

@@ -82,6 +82,7 @@ func serve(args []string, stderr io.Writer) int {
 	cancel()
 	log.Info("serving SCIM", "listen", scimL.Addr().String(), "base", cfg.Server.BasePath, "tls", cfg.Server.TLS.CertFile != "", "dry_run", *dryRun, "version", version)
 	logCertificate(log, srv)
+	logConnect(log, cfg, scimL.Addr().String())
 
 	p.log = log
 	p.serve = func(ctx context.Context) error {
