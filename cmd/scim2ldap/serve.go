@@ -52,6 +52,9 @@ func serve(args []string, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr, level)
 	opts := connector.StoreOptions(cfg, log)
 	opts.DryRun = *dryRun
+	// ldap.failbackAfter belongs in connector.StoreOptions, with the other
+	// ldap settings; set here until that file can take it (issue 16).
+	opts.FailbackAfter = cfg.LDAP.FailbackAfter
 	store, err := ldapstore.Open(opts)
 	if err != nil {
 		log.Error("ldap settings", "err", err)
