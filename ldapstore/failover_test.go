@@ -60,7 +60,8 @@ func TestFailback(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := testldap.StartReplicated(t, testldap.Options{NoSync: true})
 			o := adminOpts(a.URL, b.URL)
-			o.FailbackAfter, o.PoolSize = tc.failback, 4
+			// A short DialTimeout would make a starved machine fail over again.
+			o.FailbackAfter, o.PoolSize, o.DialTimeout = tc.failback, 4, 5*time.Second
 			ev := &events{}
 			o.Observer = ev.observe
 			s, logs := openStoreOpts(t, o)
