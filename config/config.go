@@ -162,6 +162,14 @@ type LDAP struct {
 	RequestTimeout time.Duration `yaml:"requestTimeout"`
 	// PoolSize is how many bound connections are kept open. Default 4.
 	PoolSize int `yaml:"poolSize"`
+	// FailbackAfter is how long the first URL must have answered again,
+	// after a failover to a later one, before the bridge returns to it.
+	// Until then it stays where it failed over to: a directory that was
+	// down may still be catching up through replication, and bridges that
+	// all write to one provider cannot make replication conflicts. Every
+	// bridge must list the URLs in the same order. Default 30s; -1s never
+	// fails back (the bridge then stays until that URL fails too).
+	FailbackAfter time.Duration `yaml:"failbackAfter"`
 }
 
 // Users maps SCIM Users to directory entries.

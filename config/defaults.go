@@ -60,6 +60,7 @@ func (l *LDAP) applyDefaults() {
 	setDefault(&l.DialTimeout, 5*time.Second)
 	setDefault(&l.RequestTimeout, 30*time.Second)
 	setDefault(&l.PoolSize, 4)
+	setDefault(&l.FailbackAfter, 30*time.Second)
 }
 
 func (u *Users) applyDefaults(directory string) {

@@ -21,7 +21,7 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			RequestTimeout: 30 * time.Second, MaxInFlight: 32, QueueTimeout: time.Second,
 			MaxMembersPerPatch: 1000, UnmappedAttributes: UnmappedWarn, MaxStringLength: 64 << 10, MaxAuthFailures: 10, AuthFailureWindow: time.Minute,
 		},
-		LDAP: LDAP{DialTimeout: 5 * time.Second, RequestTimeout: 30 * time.Second, PoolSize: 4},
+		LDAP: LDAP{DialTimeout: 5 * time.Second, RequestTimeout: 30 * time.Second, PoolSize: 4, FailbackAfter: 30 * time.Second},
 		Users: Users{
 			BaseDN:           "ou=People,dc=example,dc=com",
 			CreateDN:         "ou=People,dc=example,dc=com",
@@ -98,7 +98,7 @@ func TestApplyDefaultsGeneric(t *testing.T) {
 func TestApplyDefaultsKeepsSettings(t *testing.T) {
 	c := &Config{
 		Server: Server{BasePath: "api/scim/", BodyLimit: 1, MaxResults: 7, Listen: ":9"},
-		LDAP:   LDAP{DialTimeout: time.Second, RequestTimeout: time.Minute, PoolSize: 9},
+		LDAP:   LDAP{DialTimeout: time.Second, RequestTimeout: time.Minute, PoolSize: 9, FailbackAfter: -time.Second},
 		Users: Users{
 			BaseDN: "ou=a", CreateDN: "ou=b", Filter: "(x=y)", ObjectClasses: []string{"account"},
 			RDNAttribute: "cn", IDAttribute: "nsUniqueId", UserNameAttribute: "mail",
@@ -111,7 +111,7 @@ func TestApplyDefaultsKeepsSettings(t *testing.T) {
 	if c.Server.BasePath != "/api/scim" || c.Server.BodyLimit != 1 || c.Server.MaxResults != 7 || c.Server.Listen != ":9" {
 		t.Errorf("Server = %+v", c.Server)
 	}
-	if c.LDAP.DialTimeout != time.Second || c.LDAP.RequestTimeout != time.Minute || c.LDAP.PoolSize != 9 {
+	if c.LDAP.DialTimeout != time.Second || c.LDAP.RequestTimeout != time.Minute || c.LDAP.PoolSize != 9 || c.LDAP.FailbackAfter != -time.Second {
 		t.Errorf("LDAP = %+v", c.LDAP)
 	}
 	wantUsers := Users{

@@ -172,6 +172,7 @@ func TestLoadFull(t *testing.T) {
 			DialTimeout:      3 * time.Second,
 			RequestTimeout:   time.Minute,
 			PoolSize:         8,
+			FailbackAfter:    2 * time.Minute,
 		},
 		Users: Users{
 			BaseDN:           "ou=People,dc=example,dc=com",

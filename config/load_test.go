@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"every unknown key", "foo: 1\nldap:\n  url: x\n  bar: 2\n",
 			"c.yaml: foo (line 1): unknown key; the keys here are directory, server, ldap, users, groups, log\n" +
 				`c.yaml: ldap.url (line 3): unknown key; did you mean "urls"?` + "\n" +
-				"c.yaml: ldap.bar (line 4): unknown key; the keys here are urls, bindDN, bindPassword, bindPasswordFile, startTLS, caFile, serverName, insecureSkipVerify, dialTimeout, requestTimeout, poolSize"},
+				"c.yaml: ldap.bar (line 4): unknown key; the keys here are urls, bindDN, bindPassword, bindPasswordFile, startTLS, caFile, serverName, insecureSkipVerify, dialTimeout, requestTimeout, poolSize, failbackAfter"},
 		{"duplicate key", "log:\n  level: info\n  level: debug\n",
 			`c.yaml: log.level (line 3): duplicate key; it is already set on line 2, remove one`},
 		{"key not a name", "? [a]\n: b\n",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 const exampleBindDN = "cn=scim2ldap,ou=services,dc=example,dc=com"
@@ -42,6 +43,12 @@ func (l *LDAP) check(p *problems) {
 	}
 	if l.PoolSize < 1 || l.PoolSize > 256 {
 		p.add("ldap.poolSize", "%d is out of range; use 1 to 256", l.PoolSize)
+	}
+	// Below a second, a directory that is restarting, or still replaying
+	// its replication backlog, can look back for good; negative values
+	// other than -1s are most likely typos.
+	if (l.FailbackAfter > 0 && l.FailbackAfter < time.Second) || (l.FailbackAfter < 0 && l.FailbackAfter != -time.Second) {
+		p.add("ldap.failbackAfter", "%s is out of range; use 1s or more (e.g. 30s), or -1s never to return to the first URL by itself", l.FailbackAfter)
 	}
 }
 

@@ -154,6 +154,10 @@ func TestValidate(t *testing.T) {
 			`ldap.requestTimeout: must be more than 0; write e.g. 30s`},
 		{"poolSize", func(c *Config) { c.LDAP.PoolSize = 257 },
 			`ldap.poolSize: 257 is out of range; use 1 to 256`},
+		{"failbackAfter short", func(c *Config) { c.LDAP.FailbackAfter = 500 * time.Millisecond },
+			`ldap.failbackAfter: 500ms is out of range; use 1s or more (e.g. 30s), or -1s never to return to the first URL by itself`},
+		{"failbackAfter negative", func(c *Config) { c.LDAP.FailbackAfter = -time.Minute },
+			`ldap.failbackAfter: -1m0s is out of range; use 1s or more (e.g. 30s), or -1s never to return to the first URL by itself`},
 
 		// users
 		{"users baseDN missing", func(c *Config) { c.Users.BaseDN = "" },

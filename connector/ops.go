@@ -26,6 +26,7 @@ func newOps(cfg *config.Config, store *ldapstore.Store) (*ops, error) {
 	o := &ops{store: store, metrics: web.NewMetrics(append([]string{cfg.Server.BasePath}, cfg.Server.V1BasePaths...))}
 	if store != nil {
 		store.SetObserver(o.metrics.ObserveLDAP)
+		o.metrics.WatchActiveURL(func() int { _, i := store.ActiveURL(); return i })
 	}
 	if cfg.Server.TLS.CertFile != "" {
 		t, err := web.NewTLSState(cfg.Server.TLS)

@@ -291,6 +291,13 @@ func TestFailover(t *testing.T) {
 	if !strings.Contains(b.logs.String(), "connected to a fallback URL") {
 		t.Errorf("the failover is not logged")
 	}
+	// Ready, on the second URL, and visible to monitoring.
+	if status, body := plainGet(t, b.http.URL+"/readyz"); status != http.StatusOK || !strings.Contains(body, `"ldapURL":"ldap.urls[1]"`) {
+		t.Errorf("/readyz after failover: %d %s", status, body)
+	}
+	if _, body := plainGet(t, b.http.URL+"/metrics"); !strings.Contains(body, "scim2ldap_ldap_active_url_index 1") {
+		t.Errorf("/metrics after failover: %s", grepLines(body, "active_url"))
+	}
 }
 
 // TestThrottle: with maxInFlight 1 and a hung directory, the request that

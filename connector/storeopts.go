@@ -16,6 +16,7 @@ func StoreOptions(cfg *config.Config, log *slog.Logger) ldapstore.Options {
 		URLs: l.URLs, BindDN: l.BindDN, BindPassword: l.BindPassword,
 		StartTLS: l.StartTLS, CAFile: l.CAFile, ServerName: l.ServerName, InsecureSkipVerify: l.InsecureSkipVerify,
 		DialTimeout: l.DialTimeout, RequestTimeout: l.RequestTimeout, PoolSize: l.PoolSize,
-		Logger: log,
+		FailbackAfter: l.FailbackAfter,
+		Logger:        log,
 	}
 }

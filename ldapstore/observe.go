@@ -7,7 +7,11 @@ import (
 // Observer is told about every operation a Store sends to the directory,
 // after it ends: op is "search", "add", "modify", "rename", "delete",
 // "password modify", "ping" or "connect" (TCP, TLS and bind of a new pooled
-// connection); err is what the caller got (nil on success). It is how the
+// connection); err is what the caller got (nil on success). Two events
+// that are not operations come the same way, with d and err zero:
+// "failover" (new connections now go to another URL than before) and
+// "failback" (they returned to an earlier URL after its quiet period; see
+// failover.go and Store.ActiveURL). It is how the
 // bridge feeds its metrics without this package knowing about Prometheus.
 // It must be cheap and safe for concurrent use; it never sees values.
 type Observer func(op string, d time.Duration, err error)

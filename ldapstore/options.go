@@ -45,6 +45,11 @@ type Options struct {
 	PoolSize       int           // pooled connections; default 4
 	Logger         *slog.Logger  // nil = discard
 
+	// FailbackAfter is how long an earlier URL must have answered every
+	// probe before connections return to it from a later one it failed
+	// over to (see failover.go). Default 30s; negative never fails back.
+	FailbackAfter time.Duration
+
 	// Cursors bounds the paged searches SearchPage keeps open between the
 	// pages of a list, so that the next page continues where the last one
 	// stopped (see page.go). Each holds one connection besides the pool.
@@ -72,8 +77,8 @@ func (o Options) String() string {
 	if o.BindPassword != "" {
 		pw = "REDACTED"
 	}
-	return fmt.Sprintf("{URLs:%v BindDN:%q BindPassword:%s StartTLS:%t CAFile:%q ServerName:%q InsecureSkipVerify:%t DialTimeout:%s RequestTimeout:%s PoolSize:%d}",
-		o.URLs, o.BindDN, pw, o.StartTLS, o.CAFile, o.ServerName, o.InsecureSkipVerify, o.DialTimeout, o.RequestTimeout, o.PoolSize)
+	return fmt.Sprintf("{URLs:%v BindDN:%q BindPassword:%s StartTLS:%t CAFile:%q ServerName:%q InsecureSkipVerify:%t DialTimeout:%s RequestTimeout:%s PoolSize:%d FailbackAfter:%s}",
+		o.URLs, o.BindDN, pw, o.StartTLS, o.CAFile, o.ServerName, o.InsecureSkipVerify, o.DialTimeout, o.RequestTimeout, o.PoolSize, o.FailbackAfter)
 }
 
 // GoString keeps the password out of %#v as well.
@@ -90,6 +95,7 @@ func (o Options) LogValue() slog.Value {
 		slog.Duration("dial_timeout", o.DialTimeout),
 		slog.Duration("request_timeout", o.RequestTimeout),
 		slog.Int("pool_size", o.PoolSize),
+		slog.Duration("failback_after", o.FailbackAfter),
 		slog.Bool("dry_run", o.DryRun),
 	)
 }
@@ -119,6 +125,9 @@ func (o Options) normalize() (Options, []server, error) {
 	}
 	if o.PoolSize == 0 {
 		o.PoolSize = DefaultPoolSize
+	}
+	if o.FailbackAfter == 0 {
+		o.FailbackAfter = DefaultFailbackAfter
 	}
 	if o.Cursors == 0 {
 		o.Cursors = DefaultCursors

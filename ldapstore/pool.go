@@ -17,6 +17,7 @@ import (
 type conn struct {
 	l      *ldap.Conn
 	url    string
+	idx    int  // position of url in Options.URLs (see failover.go)
 	reused bool // came out of the pool rather than dialled for this checkout
 	broken bool // a context ended an operation by closing the connection
 }
@@ -79,7 +80,10 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for a free connection: %w", ctx.Err())
 	}
-	if c != nil && (fresh || c.l.IsClosing()) {
+	// A connection to another URL than the active one is left over from
+	// before a failover or failback: replaced, so that every request goes
+	// where the bridges agree to write (failover.go).
+	if c != nil && (fresh || c.l.IsClosing() || c.idx != p.st.activeIndex()) {
 		c.l.Close()
 		c = nil
 	}
@@ -87,20 +91,21 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 		c.reused = true
 		return c, nil
 	}
-	l, url, err := p.st.dial(ctx, true)
+	l, idx, err := p.st.dial(ctx, true)
 	if err != nil {
 		p.put(nil, nil)
 		return nil, err
 	}
-	return &conn{l: l, url: url}, nil
+	return &conn{l: l, url: p.st.servers[idx].url, idx: idx}, nil
 }
 
 // put returns a connection (or an empty slot) to the pool. A connection
 // that was cut by a context, is closing, or whose operation failed with
 // anything but an LDAP result from the server (network, timeout, decoding)
-// is suspect and dropped; its slot is refilled by the next checkout.
+// is suspect and dropped; its slot is refilled by the next checkout. So is
+// one to a URL that is no longer the active one (failover.go).
 func (p *pool) put(c *conn, opErr error) {
-	if c != nil && (c.broken || c.l.IsClosing() || (opErr != nil && Code(opErr) == 0)) {
+	if c != nil && (c.broken || c.l.IsClosing() || (opErr != nil && Code(opErr) == 0) || c.idx != p.st.activeIndex()) {
 		c.l.Close()
 		c = nil
 	}
@@ -144,18 +149,22 @@ drain: // non-blocking: a checkout racing with close may hold a token
 	}
 }
 
-// dial connects to the first URL that works, trying them in order, each
+// dial connects to the first URL that works, trying the active one first
+// and then the others in their configured order (failover.go), each
 // bounded by DialTimeout (and ctx). With bind, the connection is bound as
-// the service account. The error lists every URL's cause.
-func (s *Store) dial(ctx context.Context, bind bool) (*ldap.Conn, string, error) {
+// the service account. It returns the index of the URL connected to; the
+// error lists every URL's cause.
+func (s *Store) dial(ctx context.Context, bind bool) (*ldap.Conn, int, error) {
 	de := &dialError{}
-	for i, srv := range s.servers {
+	active := s.activeIndex()
+	for _, i := range s.dialOrder(active) {
+		srv := s.servers[i]
 		l, err := s.dialOne(ctx, srv, bind)
 		if err == nil {
-			if i > 0 {
-				s.log.Warn("ldap: connected to a fallback URL", "url", srv.url, "failed", len(de.causes))
+			if i != active {
+				s.switchTo(active, i, len(de.causes))
 			}
-			return l, srv.url, nil
+			return l, i, nil
 		}
 		s.log.Warn("ldap: connection failed", "url", srv.url, "err", err)
 		de.causes = append(de.causes, &urlError{url: srv.url, err: err})
@@ -166,11 +175,17 @@ func (s *Store) dial(ctx context.Context, bind bool) (*ldap.Conn, string, error)
 			break
 		}
 	}
-	return nil, "", de
+	return nil, -1, de
 }
 
 func (s *Store) dialOne(ctx context.Context, srv server, bind bool) (l *ldap.Conn, err error) {
 	defer s.observe("connect", time.Now(), &err)
+	return s.connect(ctx, srv, bind)
+}
+
+// connect is dialOne without the Observer: the failback probe's
+// connections are not the bridge's traffic (failover.go).
+func (s *Store) connect(ctx context.Context, srv server, bind bool) (l *ldap.Conn, err error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.opts.DialTimeout)
 	defer cancel()

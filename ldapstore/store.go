@@ -25,6 +25,7 @@ type Store struct {
 	log     *slog.Logger
 	pool    *pool
 	pg      pager // paging cursors and counted totals (page.go)
+	route   route // which URL is active, failover and failback (failover.go)
 
 	wrapConn func(net.Conn) net.Conn  // test hook: wraps every dialled connection
 	observer atomic.Pointer[Observer] // see observe.go

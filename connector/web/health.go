@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -66,7 +67,13 @@ func (h *health) readyz(c echo.Context) error {
 	defer cancel()
 	err := h.store.Ping(ctx)
 	if err == nil {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+		// Still ready after a failover, but say so: the endpoint needs no
+		// credentials, so it names the config path, not the host.
+		if _, i := h.store.ActiveURL(); i > 0 {
+			return c.JSON(http.StatusOK, map[string]string{"status": "ready", "ldapURL": fmt.Sprintf("ldap.urls[%d]", i),
+				"detail": fmt.Sprintf("Failed over to ldap.urls[%d]; returns to ldap.urls[0] once it has answered for ldap.failbackAfter.", i)})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready", "ldapURL": "ldap.urls[0]"})
 	}
 	h.log.WarnContext(ctx, "readyz: directory not ready", "err", err)
 	detail := "The directory is not reachable within " + readyTimeout.String() + "; see the bridge's log."

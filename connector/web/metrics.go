@@ -57,7 +57,7 @@ func NewMetrics(bases []string) *Metrics {
 		}),
 		ldapOps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scim2ldap_ldap_operations_total",
-			Help: "LDAP operations sent (search, add, modify, rename, delete, password modify, ping, connect), by operation.",
+			Help: "LDAP operations sent (search, add, modify, rename, delete, password modify, ping, connect), and the pool's failover and failback events, by operation.",
 		}, []string{"op"}),
 		ldapErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scim2ldap_ldap_errors_total",
@@ -103,6 +103,16 @@ func (m *Metrics) ObserveLDAP(op string, d time.Duration, err error) {
 		reason = "unavailable"
 	}
 	m.ldapErrors.WithLabelValues(op, reason).Inc()
+}
+
+// WatchActiveURL publishes where new LDAP connections go, as the gauge
+// scim2ldap_ldap_active_url_index: alert on > 0 (failed over and not yet
+// back, see ldap.failbackAfter).
+func (m *Metrics) WatchActiveURL(index func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "scim2ldap_ldap_active_url_index",
+		Help: "Position in ldap.urls of the URL new LDAP connections go to: 0 is the first; more means the bridge failed over and has not yet failed back (ldap.failbackAfter).",
+	}, func() float64 { return float64(index()) }))
 }
 
 // UnmappedAttribute counts one attribute a write carried that no mapping

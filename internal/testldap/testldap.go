@@ -78,6 +78,9 @@ type Server struct {
 	relaunch func() error
 	// release runs once after the server has stopped (Samba's port lock).
 	release func()
+	// repl makes the instance one provider of a replicated pair
+	// (replicated.go); nil for a standalone server.
+	repl *replica
 }
 
 const (
@@ -114,6 +117,12 @@ func StartProcess(opts Options) (*Server, error) {
 		reapOnce.Do(reapOrphans)
 		return startKind(opts)
 	}
+	return startSlapd(opts, nil)
+}
+
+// startSlapd starts an OpenLDAP instance; repl, when set, makes it one
+// provider of a replicated pair (StartReplicatedProcess).
+func startSlapd(opts Options, repl *replica) (*Server, error) {
 	if err := preflight(); err != nil {
 		return nil, err
 	}
@@ -128,7 +137,7 @@ func StartProcess(opts Options) (*Server, error) {
 		Kind:   OpenLDAP,
 		BaseDN: baseDN, BindDN: bindDN, BindPassword: bindPW,
 		PeopleDN: "ou=People," + baseDN, GroupsDN: "ou=Groups," + baseDN,
-		opts: opts, Dir: opts.Dir,
+		opts: opts, Dir: opts.Dir, repl: repl,
 	}
 	s.relaunch = s.launch
 	if s.Dir == "" {
@@ -206,6 +215,7 @@ func (s *Server) setup() error {
 	err = confTmpl.Execute(f, map[string]any{
 		"Dir": s.Dir, "SchemaDir": schemaDir, "ModuleDir": moduleDir,
 		"Suffix": baseDN, "RootDN": bindDN, "RootPW": bindPW, "NoSync": s.opts.NoSync,
+		"Repl": s.repl,
 	})
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -228,8 +238,20 @@ func (s *Server) setup() error {
 	if s.opts.PreloadLDIF != "" {
 		ldifs = append(ldifs, s.opts.PreloadLDIF)
 	}
+	args := []string{"-q", "-f", conf}
+	if s.repl != nil {
+		if !s.repl.seed {
+			// The second provider starts empty and takes everything from
+			// the first by replication: two seeds would be two entries
+			// per DN with different entryUUIDs, a conflict.
+			return nil
+		}
+		// -w stores the contextCSN, so the peer's first refresh has a
+		// state to compare against.
+		args = append(args, "-w")
+	}
 	for _, l := range ldifs {
-		out, err := exec.Command(slapaddPath, "-q", "-f", conf, "-l", l).CombinedOutput()
+		out, err := exec.Command(slapaddPath, append(args, "-l", l)...).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("testldap: slapadd -l %s: %v\n%s", l, err, tail(string(out), 20))
 		}
@@ -453,6 +475,12 @@ moduleload memberof
 moduleload refint
 moduleload ppolicy
 moduleload sssvlv
+{{- if .Repl}}
+moduleload syncprov
+
+# One provider of a multi-provider pair (replicated.go).
+serverID {{.Repl.ID}}
+{{- end}}
 
 pidfile  "{{.Dir}}/slapd.pid"
 argsfile "{{.Dir}}/slapd.args"
@@ -482,6 +510,21 @@ index employeeNumber,uidNumber,gidNumber,memberUid eq
 # meta.lastModified gt (the Okta agent's incremental import): back-mdb
 # answers ranges from the eq index of a generalizedTime.
 index modifyTimestamp,createTimestamp eq
+{{- if .Repl}}
+
+# Pull every change of the peer provider, and keep the connection open for
+# the ones that follow (refreshAndPersist). retry "1 +": reconnect every
+# second forever, so a restarted peer is caught up within about a second.
+syncrepl rid={{printf "%03d" .Repl.ID}}
+  provider={{.Repl.Peer}}
+  bindmethod=simple binddn="{{.RootDN}}" credentials={{.RootPW}}
+  searchbase="{{.Suffix}}"
+  type=refreshAndPersist
+  retry="1 +"
+  timeout=2
+  network-timeout=2
+multiprovider on
+{{- end}}
 
 access to attrs=userPassword
   by self write
@@ -513,6 +556,13 @@ ppolicy_use_lockout
 overlay sssvlv
 sssvlv-max 64
 sssvlv-maxperconn 16
+{{- if .Repl}}
+
+# Listed last, so it runs first: it sees every change, including those the
+# other overlays derive (memberOf, refint's cleanups).
+overlay syncprov
+syncprov-checkpoint 100 1
+{{- end}}
 `))
 
 const baseLDIF = `dn: SUFFIX
