@@ -37,6 +37,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("unmapped attributes", d.unmappedPolicy)
 			t.Run("etags where writes can be conditional", d.etagsTruthful)
 			t.Run("sorting", d.sorting)
+			t.Run("search by POST", d.searchByPost)
 		})
 	}
 }

@@ -343,3 +343,16 @@ func (d *dirSuite) sorting(t *testing.T) {
 	b.do("GET", "/Users?sortBy=nickName", "").wantError(t, http.StatusBadRequest, "invalidValue")
 	b.do("GET", "/Users?sortBy=userName&sortOrder=sideways", "").wantError(t, http.StatusBadRequest, "invalidValue")
 }
+
+// searchByPost: POST /.search answers as the GET on every directory.
+func (d *dirSuite) searchByPost(t *testing.T) {
+	b := d.at(t)
+	id := d.create(t, "search.post", "Search", "Post")
+	const req = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"search.post\"","attributes":["userName"]}`
+	for _, path := range []string{"/Users/.search", "/.search"} {
+		r := b.do("POST", path, req).want(t, http.StatusOK)
+		if str(r.body, "totalResults") != "1" || str(r.body, "Resources.0.id") != id || get(r.body, "Resources.0.name") != nil {
+			t.Errorf("POST %s: %s", path, r.raw)
+		}
+	}
+}
