@@ -3,7 +3,6 @@ package connector_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
-	"github.com/scim2ldap/scim2ldap/connector/web"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -65,29 +64,8 @@ func exampleConfig(t testing.TB, dir *testldap.Server) *config.Config {
 // printed when the test fails.
 func startBridge(t *testing.T, dir *testldap.Server, cfg *config.Config, storeOpts func(*ldapstore.Options)) (*bed, *connector.Server) {
 	t.Helper()
-	logs := &testldap.LogBuffer{}
-	log := slog.New(web.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	opts := connector.StoreOptions(cfg, log)
-	if storeOpts != nil {
-		storeOpts(&opts)
-	}
-	store, err := ldapstore.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bridge log (%s):\n%s", cfg.Directory, logs.String())
-		}
-	})
-	return &bed{t: t, dir: dir, http: hs, base: hs.URL + cfg.Server.BasePath, logs: logs}, srv
+	br := testbridge.Start(t, cfg, storeOpts, string(cfg.Directory))
+	return &bed{t: t, dir: dir, http: br.HTTP, base: br.HTTP.URL + cfg.Server.BasePath, logs: br.Logs}, br.Server
 }
 
 // resp is an answer with its JSON decoded.

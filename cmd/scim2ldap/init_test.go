@@ -154,7 +154,7 @@ func TestInit(t *testing.T) {
 				t.Fatalf("check on the generated file: %d", code)
 			}
 
-			logs := serveBinary(t, bin, out)
+			_, logs := serveBinary(t, bin, "--config", out)
 			base := "http://" + listen + "/scim/v2"
 			waitReady(t, base, logs)
 			for _, want := range []string{"msg=connect", "http://" + listen + "/scim/v1/", "http://" + listen + "/scim/v2?aadOptscim062020"} {
@@ -178,11 +178,12 @@ func TestInit(t *testing.T) {
 	}
 }
 
-// serveBinary runs "scim2ldap serve" on path until the test ends; its
-// environment is the test's (the secrets set with t.Setenv).
-func serveBinary(t *testing.T, bin, path string) *testldap.LogBuffer {
+// serveBinary runs "scim2ldap serve" with args until the test ends and
+// returns the process and its log; its environment is the test's (the
+// secrets set with t.Setenv).
+func serveBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, *testldap.LogBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--config", path)
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	logs := &testldap.LogBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -195,7 +196,7 @@ func serveBinary(t *testing.T, bin, path string) *testldap.LogBuffer {
 			t.Logf("serve log:\n%s", logs.String())
 		}
 	})
-	return logs
+	return cmd, logs
 }
 
 func waitReady(t *testing.T, base string, logs *testldap.LogBuffer) {

@@ -3,7 +3,6 @@ package main
 import (
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,19 +20,7 @@ func TestServeDryRunAndSIGHUP(t *testing.T) {
 	bin := buildBinary(t)
 	listen := testldap.FreeAddr(t)
 	path := writeConfig(t, dir.URL, listen)
-	cmd := exec.Command(bin, "serve", "--dry-run", "--config", path)
-	logs := &testldap.LogBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("log:\n%s", logs.String())
-		}
-	})
+	cmd, logs := serveBinary(t, bin, "--dry-run", "--config", path)
 	base := "http://" + listen + "/scim/v2"
 	do := func(method, path, token, body string) int {
 		t.Helper()

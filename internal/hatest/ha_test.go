@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,8 +18,7 @@ import (
 	"time"
 
 	"github.com/scim2ldap/scim2ldap/config"
-	"github.com/scim2ldap/scim2ldap/connector"
-	"github.com/scim2ldap/scim2ldap/connector/web"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -65,26 +62,8 @@ func startBridge(t *testing.T, name string, a, b *testldap.Server) *bridge {
 	// at once anyway, and a short one makes a starved machine fail over
 	// (correctly, but not what this test is about).
 	cfg.LDAP.RequestTimeout = 5 * time.Second
-	logs := &testldap.LogBuffer{}
-	log := slog.New(web.LogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	opts := connector.StoreOptions(cfg, log)
-	store, err := ldapstore.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := connector.New(cfg, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("log of bridge %s:\n%s", name, logs.String())
-		}
-	})
-	return &bridge{name: name, store: store, base: hs.URL + cfg.Server.BasePath, token: cfg.Server.Auth.BearerTokens[0], logs: logs}
+	br := testbridge.Start(t, cfg, nil, name)
+	return &bridge{name: name, store: br.Store, base: br.HTTP.URL + cfg.Server.BasePath, token: cfg.Server.Auth.BearerTokens[0], logs: br.Logs}
 }
 
 // metrics reads the bridge's /metrics (served on the SCIM listener, since
