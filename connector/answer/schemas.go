@@ -1,4 +1,4 @@
-package connector
+package answer
 
 import "bytes"
 
@@ -10,10 +10,10 @@ import "bytes"
 // "userName", so the extension objects a resource carries are exactly the
 // "urn:…" keys right after its "schemas" array.
 
-// trimSchemas drops, from every "schemas" array of body, the URNs after
+// TrimSchemas drops, from every "schemas" array of body, the URNs after
 // the first that are not keys following the array. Anything it cannot
 // read is left as it is.
-func trimSchemas(body []byte) []byte {
+func TrimSchemas(body []byte) []byte {
 	key := []byte(`"schemas":[`)
 	if bytes.Count(body, []byte(`"urn:`)) < 3 { // a core URN, an extension URN and its key at least
 		return body

@@ -1,15 +1,13 @@
-package connector
+package answer
 
 import (
 	"encoding/json"
 	"reflect"
 	"strconv"
 	"testing"
-
-	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
-// fixBody patches the library's answers in place; the generic decode and
+// Fix patches the library's answers in place; the generic decode and
 // re-encode is the reference it must agree with, for every shape.
 func TestFixBodyAgreesWithGeneric(t *testing.T) {
 	const base = "https://idp.example/scim/v2/"
@@ -34,7 +32,7 @@ func TestFixBodyAgreesWithGeneric(t *testing.T) {
 		{name: "absolute location kept", body: map[string]interface{}{"id": "x", "meta": map[string]interface{}{"location": "https://x/Users/x"}}, wantFast: true, wantLoc: "https://x/Users/x"},
 		{name: "leading slash", body: map[string]interface{}{"id": "x", "meta": map[string]interface{}{"location": "/Users/x"}}, wantFast: true, wantLoc: base + "Users/x"},
 		{name: "no Resources key", body: map[string]interface{}{"totalResults": 0, "itemsPerPage": 100}},
-		{name: "error", body: map[string]interface{}{"schemas": []string{web.ErrorSchema}, "status": "404", "detail": "x"}, wantFast: true},
+		{name: "error", body: map[string]interface{}{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "status": "404", "detail": "x"}, wantFast: true},
 		{name: "spaced JSON", raw: `{"id": "x", "meta": {"location": "Users/x"}}`, wantLoc: base + "Users/x"},
 		{name: "non-object resources", raw: `{"totalResults":2,"itemsPerPage":9,"Resources":[1,"a"]}`},
 		{name: "location not a string", raw: `{"meta":{"location":5}}`},
@@ -45,7 +43,7 @@ func TestFixBodyAgreesWithGeneric(t *testing.T) {
 			if c.body != nil {
 				body, _ = json.Marshal(c.body)
 			}
-			got, loc, ok := fixBody(body, base)
+			got, loc, ok := Fix(body, base)
 			want, wantLoc, wantOK := fixBodyGeneric(body, base)
 			if !wantOK {
 				want = body
@@ -55,7 +53,7 @@ func TestFixBodyAgreesWithGeneric(t *testing.T) {
 			}
 			var g, w interface{}
 			if json.Unmarshal(got, &g) != nil || json.Unmarshal(want, &w) != nil || !reflect.DeepEqual(g, w) {
-				t.Errorf("fixBody:\n got %s\nwant %s", got, want)
+				t.Errorf("Fix:\n got %s\nwant %s", got, want)
 			}
 			if loc != wantLoc || loc != c.wantLoc {
 				t.Errorf("location %q, generic %q, want %q", loc, wantLoc, c.wantLoc)
@@ -80,7 +78,7 @@ func BenchmarkFixBody(b *testing.B) {
 		for _, f := range []struct {
 			name string
 			fn   func([]byte, string) ([]byte, string, bool)
-		}{{"inplace", fixBody}, {"generic", fixBodyGeneric}} {
+		}{{"inplace", Fix}, {"generic", fixBodyGeneric}} {
 			b.Run(f.name+"/resources="+strconv.Itoa(n), func(b *testing.B) {
 				b.ReportAllocs()
 				for range b.N {

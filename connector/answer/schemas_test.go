@@ -1,4 +1,4 @@
-package connector
+package answer
 
 import "testing"
 
@@ -18,7 +18,7 @@ func TestTrimSchemas(t *testing.T) {
 		{"unreadable array left", `{"schemas":[` + core + `,1],"urn:a":{}, "urn:b":1}`, `{"schemas":[` + core + `,1],"urn:a":{}, "urn:b":1}`},
 	}
 	for _, tt := range tests {
-		if got := string(trimSchemas([]byte(tt.in))); got != tt.want {
+		if got := string(TrimSchemas([]byte(tt.in))); got != tt.want {
 			t.Errorf("%s:\n got  %s\n want %s", tt.name, got, tt.want)
 		}
 	}
