@@ -49,8 +49,9 @@ func NewMemory(entries []*Entry) *Memory {
 func (m *Memory) Len() int { return len(m.entries) }
 
 // search answers r from the entries. A base DN that is not held is taken
-// to exist and be empty (the configured containers of an empty directory),
-// except for a base-object search, which finds nothing.
+// to exist and be empty for one-level and subtree searches (the configured
+// containers of an empty directory); a base-object search of it fails with
+// noSuchObject, as the directory would answer.
 func (m *Memory) search(r SearchRequest) ([]*Entry, error) {
 	f := r.Filter
 	if f == nil {
@@ -82,7 +83,20 @@ func (m *Memory) search(r SearchRequest) ([]*Entry, error) {
 			break
 		}
 	}
+	if r.Scope == ScopeBase && len(out) == 0 && !m.holds(base) {
+		return nil, &Error{Op: "search", DN: r.BaseDN, Code: CodeNoSuchObject, Err: fmt.Errorf("preview: %w (not in the entries given)", errGone)}
+	}
 	return out, nil
+}
+
+// holds reports whether the normalised dn is one of the entries.
+func (m *Memory) holds(dn string) bool {
+	for _, e := range m.entries {
+		if NormalizeDN(e.DN) == dn {
+			return true
+		}
+	}
+	return false
 }
 
 // rootDSE is what a Store with a Memory reports as the root DSE: the
