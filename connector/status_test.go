@@ -1,13 +1,19 @@
 package connector_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +70,7 @@ func statusBridge(t *testing.T, tweak func(*config.Config)) (base, page string, 
 // (docs/status.png in the README is made so).
 func TestStatusPageInBrowser(t *testing.T) {
 	_, page, dir := statusBridge(t, nil)
-	html, console, png := browse(t, page)
+	html, console, shot := browse(t, page)
 	for _, m := range console {
 		if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
 			t.Errorf("browser console: %s (%s:%d)", m.String(), m.URL, m.Line)
@@ -99,10 +105,48 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	assertNoSecrets(t, html, dir)
 	if path := os.Getenv("SCIM2LDAP_STATUS_PNG"); path != "" {
-		if err := os.WriteFile(path, png, 0o644); err != nil {
+		if err := os.WriteFile(path, smallPNG(t, shot), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// smallPNG re-encodes a screenshot with a palette of its 256 most used
+// colours, so that the README's picture stays small in the repository.
+func smallPNG(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[color.RGBA]int{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	colors := make([]color.RGBA, 0, len(counts))
+	for c := range counts {
+		colors = append(colors, c)
+	}
+	sort.Slice(colors, func(i, j int) bool { return counts[colors[i]] > counts[colors[j]] })
+	// The style sheet's accent colours first: they cover few pixels but
+	// carry the meaning (green yes, red errors, the chart).
+	pal := color.Palette{}
+	for _, hex := range []uint32{0x1a7f37, 0xc62828, 0x2458c6, 0xe07b00, 0x8fb0ee, 0xe7eefc} {
+		pal = append(pal, color.RGBA{uint8(hex >> 16), uint8(hex >> 8), uint8(hex), 0xff})
+	}
+	for _, c := range colors[:min(256-len(pal), len(colors))] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(b, pal)
+	draw.Draw(out, b, img, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // TestStatusPageHTML checks the page as served (the browser's DOM may
@@ -224,7 +268,7 @@ func assertNoSecrets(t *testing.T, html string, dir *testldap.Server) {
 
 // browse loads url in headless chromium and returns the DOM as HTML, the
 // console messages and a PNG of the whole page.
-func browse(t *testing.T, url string) (html string, console []chromedp.ConsoleMessage, png []byte) {
+func browse(t *testing.T, url string) (html string, console []chromedp.ConsoleMessage, shot []byte) {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -291,7 +335,7 @@ func browse(t *testing.T, url string) (html string, console []chromedp.ConsoleMe
 	if html, err = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+	if shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
 		t.Fatalf("chromium: screenshot: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond) // late console messages (a failed asset)
@@ -299,7 +343,7 @@ func browse(t *testing.T, url string) (html string, console []chromedp.ConsoleMe
 	<-done
 	mu.Lock()
 	defer mu.Unlock()
-	return html, console, png
+	return html, console, shot
 }
 
 func waitFor(cond func() bool) error {

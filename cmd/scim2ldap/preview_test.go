@@ -353,3 +353,38 @@ func applyChanges(t *testing.T, s state, ops []change) state {
 	}
 	return out
 }
+
+// TestPreviewExamples: the request files in examples/preview work offline
+// with examples/openldap.yaml, as the README shows.
+func TestPreviewExamples(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		code  int
+		want  []string
+		never []string
+	}{
+		{"okta-create.txt", 0, []string{"201 Created", "changetype: add", "uid: test.user@okta.local", "# newPassword: ********"}, []string{"1mz050nq"}},
+		{"agent-create-v1.txt", 0, []string{"POST /scim/v1/Users -> 201", "changetype: add", "mobile: 123-444-5555"}, []string{"verySecure"}},
+		// Offline and without --entries the user does not exist.
+		{"entra-deactivate.txt", 1, []string{"-> 404", "# no LDAP writes", "would answer 404"}, nil},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run([]string{"preview", "--config", "../../examples/openldap.yaml", "../../examples/preview/" + tc.file}, &out, &errb)
+			all := out.String() + errb.String()
+			if code != tc.code {
+				t.Errorf("→ %d, want %d\n%s", code, tc.code, all)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no %q in\n%s", w, all)
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(all, n) {
+					t.Errorf("%q in\n%s", n, all)
+				}
+			}
+		})
+	}
+}
