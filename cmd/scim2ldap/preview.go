@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -74,7 +73,9 @@ A path without the SCIM base path (/Users/…) gets server.basePath in front.
 		fmt.Fprintf(stderr, "preview: request: %v\n", err)
 		return 2
 	}
-	log := slog.New(previewLogHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})})
+	// Warnings only: the unmapped attributes a request carries, config
+	// warnings; the dry-run and audit lines would repeat the LDIF.
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := connector.StoreOptions(cfg, log)
 	opts.DryRun = true
 	source := "live: current entries read from " + strings.Join(cfg.LDAP.URLs, ", ")
@@ -132,17 +133,6 @@ A path without the SCIM base path (/Users/…) gets server.basePath in front.
 		return 1
 	}
 	return 0
-}
-
-// previewLogHandler drops the SECURITY warning about server.auth.none,
-// which preview sets itself (see above): it is not the admin's setting.
-type previewLogHandler struct{ slog.Handler }
-
-func (h previewLogHandler) Handle(ctx context.Context, r slog.Record) error {
-	if strings.HasPrefix(r.Message, "SECURITY: server.auth.none") {
-		return nil
-	}
-	return h.Handler.Handle(ctx, r)
 }
 
 // secretAttrs are the attributes whose values preview masks: the

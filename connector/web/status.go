@@ -208,7 +208,10 @@ func (s *Status) observe(c echo.Context, note *requestNote, d time.Duration) {
 		}
 		client = "unauthenticated from " + host
 	}
-	op := r.Method + " " + s.opts.Metrics.endpoint(r.URL.Path)
+	op := r.Method + " other"
+	if s.opts.Metrics != nil {
+		op = r.Method + " " + s.opts.Metrics.endpoint(r.URL.Path) // bounded, ids as {id}
+	}
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
