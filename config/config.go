@@ -92,6 +92,13 @@ type Server struct {
 	// /metrics (plain HTTP, no SCIM token), e.g. "127.0.0.1:9090" for a
 	// monitoring agent. Default: they are served on listen, next to SCIM.
 	HealthListen string `yaml:"healthListen"`
+	// StatusToken opens the read-only status page (/status, on
+	// healthListen when set, else on listen) to other addresses than
+	// loopback: a browser sends it as the password of HTTP Basic (any user
+	// name), a script as "Authorization: Bearer <token>". Empty (default):
+	// only loopback clients (127.0.0.1, ::1) get the page. It must differ
+	// from every SCIM token, since the page is not a SCIM client.
+	StatusToken string `yaml:"statusToken" secret:"true"`
 	// Auth is how SCIM clients authenticate. At least one method must be
 	// configured, or none: true chosen explicitly.
 	Auth Auth `yaml:"auth"`

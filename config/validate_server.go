@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,20 @@ func (s *Server) check(p *problems) {
 	}
 	s.TLS.check(p)
 	s.Auth.check(p, s.TLS.ClientCAFile != "")
+	s.checkStatusToken(p)
+}
+
+// checkStatusToken never quotes the token.
+func (s *Server) checkStatusToken(p *problems) {
+	if s.StatusToken == "" {
+		return
+	}
+	if len(s.StatusToken) < 16 {
+		p.add("server.statusToken", "is shorter than 16 characters; use a random one (scim2ldap token prints one), or remove it to serve /status to loopback clients only")
+	}
+	if slices.Contains(s.Auth.BearerTokens, s.StatusToken) {
+		p.add("server.statusToken", "is also in server.auth.bearerTokens; give the status page a token of its own (scim2ldap token prints one), so that it does not open SCIM")
+	}
 }
 
 func (s *Server) checkBasePath(p *problems) {

@@ -73,7 +73,7 @@ func (s *Server) front() http.Handler {
 	}
 	health := s.healthHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if web.IsHealthPath(r.URL.Path) {
+		if web.IsHealthPath(r.URL.Path) || web.IsStatusPath(r.URL.Path) {
 			health.ServeHTTP(w, r)
 			return
 		}
@@ -103,11 +103,14 @@ func (s *Server) Listen() (main, health net.Listener, err error) {
 // then it shuts both down gracefully, letting requests in progress finish
 // (up to 30 s).
 func (s *Server) Serve(ctx context.Context, l, health net.Listener) error {
+	s.status.SetListen(l.Addr().String())
 	return web.Serve(ctx, s.log, s.front(), s.ops.tls, l, s.healthHandler(), health)
 }
 
+// healthHandler also serves the status page (/status), next to health
+// and metrics, wherever those are served.
 func (s *Server) healthHandler() http.Handler {
-	return web.NewHealthHandler(s.ops.metrics, s.ops.store, s.log)
+	return s.status.Around(web.NewHealthHandler(s.ops.metrics, s.ops.store, s.log))
 }
 
 // CertificateNotAfter is the expiry of the certificate new handshakes

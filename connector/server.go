@@ -43,6 +43,7 @@ type Server struct {
 	ops          *ops           // metrics, health, TLS, reload, dry run (ops.go)
 	discovery    *discovery     // /Schemas and /ResourceTypes
 	versions     bool           // some versionAttribute is set (etag.go)
+	status       *web.Status    // the /status page (status.go)
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -75,6 +76,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 		return nil, err
 	}
 	s.ops = o
+	s.status = newStatus(cfg, store, o.metrics)
 	types, err := resourceTypes(cfg, store, log, &unmappedPolicy{
 		reject: cfg.Server.UnmappedAttributes == config.UnmappedReject, log: log,
 		count: s.ops.metrics.UnmappedAttribute, seen: map[string]bool{},
@@ -175,7 +177,7 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
-	e.Use(s.operations, web.RequestLog(s.log))
+	e.Use(s.operations, s.status.Middleware, web.RequestLog(s.log))
 	base := s.cfg.Server.BasePath
 	g := e.Group(base, pathHint(base), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.versionHint)
 	g.Any("/ServiceProviderConfig", s.handleSPC)

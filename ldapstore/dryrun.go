@@ -109,6 +109,7 @@ func (s *Store) dryLog(ctx context.Context, op, dn string, attrs []string, extra
 // dryAdd pretends Add; names are attrs' keys, as Add sorted them.
 func (s *Store) dryAdd(ctx context.Context, dn string, names []string, attrs map[string][]string) error {
 	s.dryLog(ctx, "add", dn, names)
+	journal(ctx, DryRunOp{Kind: "add", DN: dn, Attrs: attrs, Names: slices.Clone(names)})
 	sc := scopeOf(ctx)
 	if sc == nil {
 		return nil
@@ -138,6 +139,7 @@ func (s *Store) dryModify(ctx context.Context, dn string, changes []Change) erro
 		names = append(names, c.Attr)
 	}
 	s.dryLog(ctx, "modify", dn, names)
+	journal(ctx, DryRunOp{Kind: "modify", DN: dn, Changes: changes})
 	sc := scopeOf(ctx)
 	if sc == nil {
 		return nil
@@ -176,6 +178,7 @@ func (s *Store) dryModify(ctx context.Context, dn string, changes []Change) erro
 func (s *Store) dryRename(ctx context.Context, dn, rdnAttr, rdnValue, parent string) (string, error) {
 	newDN := ChildDN(rdnAttr, rdnValue, parent)
 	s.dryLog(ctx, "rename", dn, []string{rdnAttr}, "new_dn", newDN)
+	journal(ctx, DryRunOp{Kind: "modrdn", DN: dn, NewRDN: ChildDN(rdnAttr, rdnValue, "")})
 	sc := scopeOf(ctx)
 	if sc == nil {
 		return newDN, nil
@@ -205,6 +208,7 @@ func (s *Store) dryRename(ctx context.Context, dn, rdnAttr, rdnValue, parent str
 
 func (s *Store) dryDelete(ctx context.Context, dn string) error {
 	s.dryLog(ctx, "delete", dn, nil)
+	journal(ctx, DryRunOp{Kind: "delete", DN: dn})
 	if sc := scopeOf(ctx); sc != nil {
 		sc.put(dn, nil)
 	}
@@ -215,6 +219,7 @@ func (s *Store) dryDelete(ctx context.Context, dn string) error {
 // stored password, since a dry run must not hold new secrets anywhere.
 func (s *Store) dryPassword(ctx context.Context, dn string) error {
 	s.dryLog(ctx, "password modify", dn, nil)
+	journal(ctx, DryRunOp{Kind: "password", DN: dn})
 	return nil
 }
 

@@ -65,6 +65,10 @@ type Options struct {
 	// DryRun sends no writes: they are logged and reported as done (see
 	// dryrun.go). Reads still go to the directory.
 	DryRun bool
+	// Memory, when set, answers every read instead of the directory
+	// (see memory.go) and makes the Store dry-run: nothing is sent to
+	// ldap.urls at all. It is what "scim2ldap preview" runs on.
+	Memory *Memory
 	// NoPostRead never sends the Post-Read control (RFC 4527), even when
 	// the directory advertises it: ModifyRead then reads the entry back
 	// with a search, as it does on directories without the control.
@@ -116,6 +120,9 @@ func (o Options) normalize() (Options, []server, error) {
 	}
 	if o.DialTimeout < 0 || o.RequestTimeout < 0 || o.PoolSize < 0 {
 		return o, nil, errors.New("ldapstore: negative DialTimeout, RequestTimeout or PoolSize")
+	}
+	if o.Memory != nil {
+		o.DryRun = true // reads from memory, writes nowhere
 	}
 	if o.DialTimeout == 0 {
 		o.DialTimeout = DefaultDialTimeout

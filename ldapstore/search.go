@@ -206,6 +206,9 @@ func (s *Store) Search(ctx context.Context, r SearchRequest) ([]*Entry, error) {
 	if es, ok, err := s.dryRunSearch(ctx, r); ok {
 		return es, err
 	}
+	if es, ok, err := s.memoryRead(ctx, r); ok {
+		return es, err
+	}
 	var out []*Entry
 	err := s.search(ctx, "search", r,
 		func() { out = nil },

@@ -146,6 +146,9 @@ func mayRetry(ctx context.Context, c *conn, err error, write bool) bool {
 // (dialling and binding if needed) and reads the root DSE. Bounded by ctx,
 // DialTimeout and RequestTimeout.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.opts.Memory != nil {
+		return nil
+	}
 	return s.read(ctx, "ping", "", func(l *ldap.Conn) error {
 		_, err := l.Search(baseRequest("", []string{"1.1"}))
 		return err
@@ -155,6 +158,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // RootDSE returns the root DSE with all user and operational attributes
 // (supportedControl, supportedExtension, namingContexts, vendorName, …).
 func (s *Store) RootDSE(ctx context.Context) (*Entry, error) {
+	if s.opts.Memory != nil {
+		return s.opts.Memory.rootDSE(), nil
+	}
 	return s.readEntry(ctx, "(root DSE)", "root DSE", baseRequest("", []string{"*", "+"}))
 }
 

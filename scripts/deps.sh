@@ -6,6 +6,8 @@
 #   389-ds-base the 389 Directory Server test bed (internal/testldap, Kind 389ds)
 #   samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind
 #               the Samba AD DC test bed (Kind activedirectory)
+#   chromium    the headless browser the status page's test loads /status in
+#               (connector/status_test.go; it fails, never skips, without it)
 # Idempotent: installs only what is missing, so a developer can run it
 # every time (scripts/test.sh does). The 389-ds and Samba test beds also
 # need root when the tests run (ns-slapd switches to the user dirsrv, Samba
@@ -23,7 +25,7 @@ if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/sbin/slapadd ]; then missing+=(slapd)
 if ! command -v ldapsearch >/dev/null 2>&1; then missing+=(ldap-utils); fi
 if ! command -v gcc >/dev/null 2>&1; then missing+=(gcc libc6-dev); fi
 # dpkg's status, not a binary, since some of these ship only data or modules.
-for p in 389-ds-base samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind; do
+for p in 389-ds-base samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind chromium; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then missing+=("$p"); fi
 done
 
@@ -82,6 +84,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$rc" -eq 0 ] || { echo "deps.sh: apt-get install failed ($rc)" >&2; exit "$rc"; }
 fi
 
-for f in /usr/sbin/slapd /usr/sbin/slapadd /usr/sbin/dscreate /usr/sbin/ns-slapd /usr/sbin/samba /usr/bin/samba-tool; do
+for f in /usr/sbin/slapd /usr/sbin/slapadd /usr/sbin/dscreate /usr/sbin/ns-slapd /usr/sbin/samba /usr/bin/samba-tool /usr/bin/chromium; do
   [ -x "$f" ] || { echo "deps.sh: $f still missing after install" >&2; exit 1; }
 done

@@ -3,6 +3,7 @@
 //
 //	scim2ldap init --ldap-url URL --bind-dn DN --out FILE   write a configuration for a directory
 //	scim2ldap token [--basic USER]              make a client credential
+//	scim2ldap preview --config FILE [REQUEST]   print the LDIF a SCIM request would write
 //	scim2ldap serve --config FILE [--dry-run]   run in the foreground (or under a service manager)
 //	scim2ldap check --config FILE [--url URL]   diagnose the directory and a running bridge
 //	scim2ldap service install|uninstall|start|stop|status --config FILE
@@ -32,6 +33,8 @@ Usage:
   scim2ldap init --ldap-url URL --bind-dn DN --out FILE
                                                 read the directory (only read) and write a configuration for it
   scim2ldap token [--basic USER]                make a bearer token (or Basic credentials) and say where it goes
+  scim2ldap preview --config FILE [--entries FILE.ldif | --live] [REQUEST-FILE]
+                                                print, as LDIF, the LDAP writes one SCIM request would send
   scim2ldap serve --config FILE [--dry-run]     serve SCIM (SIGTERM/SIGINT stop it, SIGHUP reloads)
   scim2ldap check --config FILE [--url URL] [--write-probe]
                                                 check the configuration, the directory and a running bridge
@@ -58,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return tokenCmd(args[1:], stdout, stderr)
 	case "serve":
 		return serve(args[1:], stderr)
+	case "preview":
+		return previewCmd(args[1:], os.Stdin, stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
 	case "service":

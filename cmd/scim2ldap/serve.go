@@ -58,6 +58,7 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
+	connector.Version = version // for the status page
 	srv, err := connector.New(cfg, store, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "config %s:\n%v\n", *path, err)

@@ -25,5 +25,6 @@ func (a *AuditLog) Write(ctx context.Context, op, dn string, attrs []string, err
 	} else if ldapstore.InDryRunScope(ctx) {
 		result = "dry-run (not sent)"
 	}
+	recordAudit(ctx, op, dn, sorted, result) // the status page's list (status.go)
 	a.Log.InfoContext(ctx, "audit", "op", op, "dn", dn, "attributes", sorted, "client", Client(ctx), "result", result)
 }

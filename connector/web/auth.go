@@ -159,6 +159,7 @@ func (a *Authenticator) Middleware() echo.MiddlewareFunc {
 			if !admitted {
 				secs := retryAfter(wait)
 				a.log.DebugContext(r.Context(), "authentication refused: too many failures", "remote", addr)
+				noteAuthFailure(r.Context(), "too many failed authentications from this address")
 				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 				return WriteError(c, http.StatusTooManyRequests, "", fmt.Sprintf(
 					"Too many failed authentications from this address; retry after %d seconds with the right credentials.", secs))
@@ -168,6 +169,7 @@ func (a *Authenticator) Middleware() echo.MiddlewareFunc {
 			settle(!ok)
 			if !ok {
 				a.log.WarnContext(r.Context(), "authentication failed", "remote", addr, "reason", why)
+				noteAuthFailure(r.Context(), why)
 				detail := "The credentials were not accepted. Send Authorization: Bearer <token>, the token alone, or HTTP Basic, as configured in server.auth."
 				if strings.TrimSpace(h) == "" {
 					detail = "Authorization header missing. Send Authorization: Bearer <token> (or HTTP Basic, as configured in server.auth)."

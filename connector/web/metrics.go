@@ -32,6 +32,7 @@ type Metrics struct {
 	// unmappedPaths bounds the path label: paths come from clients.
 	mu            sync.Mutex
 	unmappedPaths map[string]bool
+	unmappedSeen  map[[2]string]*UnmappedSeen // for the status page (status.go)
 }
 
 // maxUnmappedPaths is how many distinct paths get a series of their own;
@@ -73,6 +74,7 @@ func NewMetrics(bases []string) *Metrics {
 			Help: "Attributes in SCIM writes that no mapping entry stores, by resource type and attribute path (see server.unmappedAttributes).",
 		}, []string{"resource", "path"}),
 		unmappedPaths: map[string]bool{},
+		unmappedSeen:  map[[2]string]*UnmappedSeen{},
 	}
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.inFlight, m.ldapOps, m.ldapErrors, m.ldapDuration, m.unmapped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -126,6 +128,7 @@ func (m *Metrics) UnmappedAttribute(resource, path string) {
 			m.unmappedPaths[path] = true
 		}
 	}
+	m.seeUnmapped(resource, path)
 	m.mu.Unlock()
 	m.unmapped.WithLabelValues(resource, path).Inc()
 }
