@@ -269,8 +269,10 @@ func checkClasses(r *report, s *ldapstore.Schema, path string, classes []string)
 
 // checkAllowed warns about mapped attributes the entries' object classes
 // do not allow (an objectClass violation on write), unless an
-// extensibleObject class allows anything. Only a warning: auxiliary classes
-// added by the directory (Active Directory) are not visible here.
+// extensibleObject class allows anything. The auxiliary classes the
+// schema's DIT content rules allow count (Active Directory's
+// securityPrincipal brings sAMAccountName); only a warning, since a
+// directory may add classes it does not publish.
 func checkAllowed(r *report, s *ldapstore.Schema, kind string, classes []string, attrs []mapped) {
 	for _, c := range classes {
 		if strings.EqualFold(c, "extensibleObject") {
@@ -370,32 +372,20 @@ func checkID(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fil
 	r.pass(step, fmt.Sprintf("%s is returned %s%s", idAttr, where, e.DN))
 }
 
-// checkWrite creates a test user entry with the configured object classes
-// (and every attribute they require, when the schema s could be read) in
-// users.createDN, then deletes it.
+// checkWrite creates a test user entry in users.createDN the way the
+// bridge creates users, then deletes it: the configured object classes,
+// the RDN and userName attributes, and every required attribute the
+// mapping writes (a "default:" or a template makes the bridge write it
+// for any client), all with the probe's name. Required attributes the
+// mapping does not write are left to the directory, as on a real create:
+// AD fills objectCategory, objectSid and the like itself, and where the
+// directory does not, the probe fails the way the first SCIM create would
+// and says which attribute to map.
 func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema) {
 	step := "ldap write probe"
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "scim2ldap-check-" + hex.EncodeToString(b[:])
-	dn := ldapstore.ChildDN(cfg.Users.RDNAttribute, name, cfg.Users.CreateDN)
-	attrs := map[string][]string{"objectClass": cfg.Users.ObjectClasses, cfg.Users.RDNAttribute: {name}}
-	if s != nil {
-		for _, a := range s.Required(cfg.Users.ObjectClasses) {
-			if s.Canonical(a) != s.Canonical("objectClass") && s.Canonical(a) != s.Canonical(cfg.Users.RDNAttribute) {
-				attrs[a] = []string{name}
-			}
-		}
-	}
+	name, dn, attrs, unmapped := probeEntry(cfg, s)
 	if err := p.Add(ctx, dn, attrs); err != nil {
-		fix := "grant the service account write access to users.createDN"
-		switch ldapstore.Code(err) {
-		case ldapstore.CodeInsufficientAccessRights:
-			fix = "the service account may not create entries there: grant it write access to " + cfg.Users.CreateDN + " (OpenLDAP: olcAccess … by dn=\"" + cfg.LDAP.BindDN + "\" write)"
-		case ldapstore.CodeObjectClassViolation, ldapstore.CodeUndefinedAttributeType, ldapstore.CodeNamingViolation:
-			fix = "correct users.objectClasses and users.rdnAttribute"
-		}
-		r.fail(step, fmt.Sprintf("could not create the test entry %s: %v", dn, err), fix)
+		r.fail(step, fmt.Sprintf("could not create the test entry %s: %v", dn, err), writeFix(cfg, err, unmapped))
 		return
 	}
 	if err := p.Delete(ctx, dn); err != nil {
@@ -403,5 +393,81 @@ func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore
 			"delete "+dn+" by hand and grant the service account delete rights (SCIM DELETE needs them)")
 		return
 	}
-	r.pass(step, "created and deleted "+dn)
+	r.pass(step, fmt.Sprintf("created and deleted %s (%s %s)", dn, cfg.Users.UserNameAttribute, name))
+}
+
+// probeEntry builds the write probe's entry. unmapped lists the
+// attributes the object classes require that it leaves out.
+func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs map[string][]string, unmapped []string) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name = "scim2ldap-check-" + hex.EncodeToString(b[:])
+	// sAMAccountName holds 20 characters; four random hex digits are
+	// enough for an entry that lives for a moment.
+	if n := cfg.Users.UserNameMaxLength; n > 0 && len(name) > n {
+		name = name[:n]
+	}
+	u := cfg.Users
+	dn = ldapstore.ChildDN(u.RDNAttribute, name, u.CreateDN)
+	attrs = map[string][]string{"objectClass": u.ObjectClasses, u.RDNAttribute: {name}}
+	canon := func(a string) string { return strings.ToLower(a) }
+	if s != nil {
+		canon = func(a string) string { return strings.ToLower(s.Canonical(a)) }
+	}
+	have := map[string]bool{canon("objectClass"): true, canon(u.RDNAttribute): true}
+	if !have[canon(u.UserNameAttribute)] {
+		attrs[u.UserNameAttribute] = []string{name}
+		have[canon(u.UserNameAttribute)] = true
+	}
+	if s == nil {
+		return name, dn, attrs, nil
+	}
+	written := map[string]string{}
+	for _, a := range u.Attributes {
+		if a.Default != "" || a.Template != "" {
+			written[canon(a.LDAP)] = a.LDAP
+		}
+	}
+	for _, a := range s.Required(u.ObjectClasses) {
+		switch c := canon(a); {
+		case have[c]:
+		case written[c] != "":
+			attrs[written[c]] = []string{name}
+			have[c] = true
+		default:
+			unmapped = append(unmapped, a)
+		}
+	}
+	return name, dn, attrs, unmapped
+}
+
+// writeFix is the advice for a write probe the directory refused, by the
+// result code: only a refusal of access is about rights.
+func writeFix(cfg *config.Config, err error, unmapped []string) string {
+	who, where := cfg.LDAP.BindDN, cfg.Users.CreateDN
+	switch ldapstore.Code(err) {
+	case ldapstore.CodeInsufficientAccessRights:
+		switch cfg.Directory {
+		case config.DirectoryActiveDirectory:
+			return "the service account may not create users there: delegate \"Create, delete and manage user accounts\" on " + where +
+				" to " + who + " (README, Active Directory: dsacls, or samba-tool dsacl set on Samba)"
+		case config.Directory389DS:
+			return "the service account may not create entries there: add the README's ACI (389 DS) granting add to " + who + " below " + where
+		}
+		return "the service account may not create entries there: grant it write access to " + where + " (OpenLDAP: olcAccess … by dn.exact=\"" + who + "\" write)"
+	case ldapstore.CodeObjectClassViolation, ldapstore.CodeUndefinedAttributeType:
+		if len(unmapped) > 0 {
+			return "the object classes require " + strings.Join(unmapped, ", ") + ", which the mapping does not write: map each in users.attributes with a default: (e.g. default: \"{userName}\"), or correct users.objectClasses"
+		}
+		return "correct users.objectClasses, users.rdnAttribute and the mapped attributes (the directory's message above names the attribute)"
+	case ldapstore.CodeNamingViolation, ldapstore.CodeInvalidDNSyntax:
+		return "the directory refused the entry's name: correct users.rdnAttribute (cn on Active Directory, uid on OpenLDAP and 389 DS) and users.createDN"
+	case ldapstore.CodeNoSuchObject:
+		return "users.createDN " + where + " does not exist: create it or correct users.createDN"
+	case ldapstore.CodeConstraintViolation, ldapstore.CodeInvalidAttributeSyntax, ldapstore.CodeUnwillingToPerform:
+		return "the directory refused a value of the test entry (its message above says which): correct that attribute's mapping, or the directory's constraint"
+	case 0:
+		return "check the connection to the directory and run check again"
+	}
+	return "the directory's message above says why; its log has the details of the add of a " + cfg.Users.RDNAttribute + "=scim2ldap-check-… entry"
 }
