@@ -120,6 +120,16 @@ func tlsProblem(timeout time.Duration, err error) (cause, fix string) {
 	case errors.As(err, &unknown) || strings.Contains(msg, "certificate signed by unknown authority"):
 		return "the directory's certificate is not trusted: it is signed by an unknown authority",
 			"set ldap.caFile to a PEM file with the CA certificate that signed it (for a self-signed certificate, the certificate itself)"
+	case noSAN(err):
+		// Setting ldap.serverName to the Common Name does not help (Go
+		// ignores it whatever name is asked for), so saying "does not
+		// name the host" would send the admin in a circle.
+		return "the directory's certificate has no subjectAltName: it names its host only in the subject's Common Name" + cnOf(err) +
+				", which Go (and so the bridge) ignores since Go 1.15",
+			"give the directory a certificate whose subjectAltName lists the host name (DNS:…) or address (IP:…) used in ldap.urls " +
+				"(Active Directory: enrol the DC with AD CS's Kerberos Authentication or Domain Controller template, which add a SAN; " +
+				"Samba: make one with a SAN and set tls certfile/keyfile/cafile in smb.conf, see README, Active Directory); " +
+				"ldap.serverName cannot work around it, and ldap.insecureSkipVerify only switches verification off"
 	case errors.As(err, &host) || strings.Contains(msg, "certificate is valid for") || strings.Contains(msg, "doesn't contain any IP SANs"):
 		return "the directory's certificate does not name the host in the URL: " + tlsDetail(msg),
 			"use a host name the certificate lists in ldap.urls, or set ldap.serverName to one of them"
@@ -137,6 +147,27 @@ func tlsProblem(timeout time.Duration, err error) (cause, fix string) {
 			"enable TLS on the directory (OpenLDAP: olcTLSCertificateFile/olcTLSCertificateKeyFile) or use ldaps://"
 	}
 	return "TLS failed: " + msg, "check ldap.caFile, ldap.serverName and the directory's TLS setup"
+}
+
+// noSAN reports a certificate rejected for naming its host only in the
+// Common Name (Samba's self-made certificate, old AD templates). StartTLS
+// errors come from go-ldap flattened into text, hence the string match.
+func noSAN(err error) bool {
+	var host x509.HostnameError
+	if errors.As(err, &host) && host.Certificate != nil {
+		c := host.Certificate
+		return len(c.DNSNames) == 0 && len(c.IPAddresses) == 0 && len(c.EmailAddresses) == 0 && len(c.URIs) == 0
+	}
+	return strings.Contains(err.Error(), "legacy Common Name field")
+}
+
+// cnOf is " (CN=…)" of the certificate in a hostname error, if known.
+func cnOf(err error) string {
+	var host x509.HostnameError
+	if errors.As(err, &host) && host.Certificate != nil && host.Certificate.Subject.CommonName != "" {
+		return " (" + host.Certificate.Subject.CommonName + ")"
+	}
+	return ""
 }
 
 func tlsDetail(msg string) string {
