@@ -44,6 +44,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 	checkBases(ctx, r, cfg, bound)
 	schema := checkSchema(ctx, r, cfg, bound)
 	checkIDs(ctx, r, cfg, bound)
+	checkImport(ctx, r, cfg, bound)
 	if !writeProbe {
 		r.skip("ldap write probe", "not asked for; add --write-probe to create and delete a test entry in users.createDN")
 		return
@@ -401,6 +402,47 @@ func checkID(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fil
 		return
 	}
 	r.pass(step, fmt.Sprintf("%s is returned %s%s", idAttr, where, e.DN))
+}
+
+// checkImport walks users.baseDN (and groups.baseDN) with the configured
+// filter the way a full import does, paged and keys only, as the service
+// account: a directory limit that would stop the import part-way (389 DS's
+// look-through limit of 5,000 entries, OpenLDAP's size.prtotal) fails it
+// here, with the limit named, instead of in the middle of Okta's import.
+func checkImport(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe) {
+	countAll(ctx, r, p, "users", cfg.Users.BaseDN, cfg.Users.Filter)
+	if cfg.Groups.Enabled() {
+		countAll(ctx, r, p, "groups", cfg.Groups.BaseDN, cfg.Groups.Filter)
+	}
+}
+
+func countAll(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, filter string) {
+	step := "ldap " + kind + " import"
+	f, err := ldapstore.ParseFilter(filter)
+	if err != nil {
+		r.fail(step, fmt.Sprintf("%s.filter %q: %v", kind, filter, err), "correct "+kind+".filter")
+		return
+	}
+	start := time.Now()
+	n, err := p.Count(ctx, base, f)
+	if err != nil {
+		if limit, ok := ldapstore.DirectoryLimit(err); ok {
+			r.fail(step, fmt.Sprintf("a full import of %s stops after %d entries: %s", base, n, limit),
+				"lift that limit for "+who(p)+" (README, section of your directory), then run check again")
+			return
+		}
+		r.fail(step, fmt.Sprintf("listing every entry of %s with %s failed after %d entries: %v", base, filter, n, err),
+			"check "+kind+".baseDN, "+kind+".filter and the service account's read access")
+		return
+	}
+	r.pass(step, fmt.Sprintf("a full import reads %d %s below %s (listed in %s, paged)", n, kind, base, time.Since(start).Round(time.Millisecond)))
+}
+
+func who(p *ldapstore.Probe) string {
+	if dn := p.BindDN(); dn != "" {
+		return dn
+	}
+	return "anonymous binds"
 }
 
 // checkWrite creates a test user entry in users.createDN the way the
