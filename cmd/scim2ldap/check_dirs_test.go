@@ -44,6 +44,16 @@ func TestCheckStockExamples(t *testing.T) {
 					t.Errorf("output lacks %q", w)
 				}
 			}
+			if kind == testldap.DS389 {
+				// The README's switch to LDAPS: the URL and startTLS off.
+				t.Setenv("SCIM2LDAP_LDAP_URL", dir.LDAPSURL)
+				t.Setenv("SCIM2LDAP_LDAP_STARTTLS", "false")
+				code, ldaps := runCheck(t, "--config", example, "--write-probe")
+				if code != 0 || !strings.Contains(ldaps, "PASS ldap tls "+dir.LDAPSURL) {
+					t.Errorf("with ldaps://: exit %d, want 0 and PASS ldap tls %s", code, dir.LDAPSURL)
+				}
+				out += ldaps
+			}
 			// OpenLDAP's password "admin" is also in its bind DN.
 			rest := strings.ReplaceAll(out, dir.BindDN, "")
 			for _, n := range []string{"FAIL", "WARN", dir.BindPassword} {
