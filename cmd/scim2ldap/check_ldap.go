@@ -425,6 +425,10 @@ func countAll(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fi
 	}
 	start := time.Now()
 	n, err := p.Count(ctx, base, f)
+	if ldapstore.Code(err) == ldapstore.CodeNoSuchObject {
+		r.skip(step, base+" does not exist (see above)")
+		return
+	}
 	if err != nil {
 		if limit, ok := ldapstore.DirectoryLimit(err); ok {
 			r.fail(step, fmt.Sprintf("a full import of %s stops after %d entries: %s", base, n, limit),

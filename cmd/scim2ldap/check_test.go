@@ -133,7 +133,8 @@ func TestCheck(t *testing.T) {
 		{name: "ldaps URL on the plain port", config: writeConfig(t, strings.Replace(dir.URL, "ldap://", "ldaps://", 1), listen), wantCode: 1,
 			want: []string{"FAIL ldap tls", "does not speak TLS"}},
 		{name: "missing base DN", config: writeConfig(t, dir.URL, listen, "baseDN: ou=People,dc=example,dc=com", "baseDN: ou=Staff,dc=example,dc=com"), wantCode: 1,
-			want: []string{"FAIL ldap users.baseDN: ou=Staff,dc=example,dc=com does not exist", "dc=example,dc=com", "PASS ldap groups.baseDN"}},
+			want:  []string{"FAIL ldap users.baseDN: ou=Staff,dc=example,dc=com does not exist", "dc=example,dc=com", "PASS ldap groups.baseDN", "SKIP ldap users import"},
+			never: []string{"FAIL ldap users import"}},
 		{name: "unknown mapped attribute", config: writeConfig(t, dir.URL, listen, "ldap: ou\n", "ldap: departmentNam\n"), wantCode: 1,
 			want: []string{"FAIL ldap schema attributes", "departmentNam (users.attributes[12].ldap)"}},
 		// A class whose required attributes the mapping does not write:
