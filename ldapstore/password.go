@@ -44,7 +44,9 @@ func (s *Store) SetPassword(ctx context.Context, dn, password string) error {
 //
 // Supported values: cleartext (no {SCHEME} prefix); {SHA} {SSHA} {SHA256}
 // {SSHA256} {SHA384} {SSHA384} {SHA512} {SSHA512} {MD5} {SMD5}; bcrypt as
-// {BCRYPT}$2a$… or {CRYPT}$2a$… ($2b$, $2y$ too); 389 DS's PBKDF2 schemes,
+// {BCRYPT}$2a$… or {CRYPT}$2a$… ($2b$, $2y$ too); SHA-crypt as
+// {CRYPT}$5$… and {CRYPT}$6$… (389 DS's CRYPT-SHA256/512, /etc/shadow's
+// format); 389 DS's PBKDF2 schemes,
 // {PBKDF2-SHA512} (its default since 2.0), {PBKDF2-SHA256}, {PBKDF2-SHA1},
 // {PBKDF2} and the older {PBKDF2_SHA256} (the default of 1.4). Comparisons
 // are constant time. If no value matches and some value could not be checked (unknown
@@ -110,8 +112,11 @@ func verifyPassword(stored, candidate string) (ok, known bool) {
 	}
 	switch scheme {
 	case "BCRYPT", "CRYPT":
+		if scheme == "CRYPT" && isSHACrypt(rest) {
+			return verifySHACrypt(rest, candidate)
+		}
 		if !isBcrypt(rest) {
-			return false, false // other crypt(3) formats are not supported
+			return false, false // other crypt(3) formats (DES, MD5) are not supported
 		}
 		err := bcrypt.CompareHashAndPassword([]byte(rest), []byte(candidate))
 		switch {
