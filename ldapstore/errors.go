@@ -76,6 +76,9 @@ type Error struct {
 	Code       int    // LDAP result code from the server, 0 if none
 	Diagnostic string // the server's diagnosticMessage, if any
 	Err        error  // underlying error (go-ldap, network, context, …)
+	// Hint says what an admin can do about a result whose code and
+	// diagnostic do not (see DirectoryLimit); "" for most.
+	Hint string
 }
 
 // Error renders "ldap <op> <dn>: <code name> (<code>): <diagnostic>" for a
@@ -97,6 +100,10 @@ func (e *Error) Error() string {
 		if e.Diagnostic != "" {
 			b.WriteString(": ")
 			b.WriteString(e.Diagnostic)
+		}
+		if e.Hint != "" {
+			b.WriteString("; ")
+			b.WriteString(e.Hint)
 		}
 		return b.String()
 	}
@@ -224,6 +231,9 @@ func wrapErr(op, dn string, err error) error {
 		if le.Err != nil {
 			e.Diagnostic = le.Err.Error()
 		}
+		if e.Code == CodeAdminLimitExceeded {
+			e.Hint = adminLimitHint
+		}
 		return e
 	}
 	e.Code = Code(err)
@@ -277,3 +287,44 @@ type urlError struct {
 
 func (u *urlError) Error() string { return fmt.Sprintf("%s: %v", u.url, u.err) }
 func (u *urlError) Unwrap() error { return u.err }
+
+// adminLimitHint names the limits behind adminLimitExceeded (11), which
+// servers send without a diagnostic (389 DS) and which reads like "the
+// filter matched too much" when in fact the directory stopped a search,
+// paged or not, after looking at a fixed number of entries.
+const adminLimitHint = "a directory limit on the entries one search may examine stopped it, not the size of the answer: " +
+	"on 389 DS the look-through limit (nsslapd-lookthroughlimit, 5000 entries by default), lifted for the service account with nsLookThroughLimit: -1 on its entry; " +
+	"on OpenLDAP a size.unchecked or size.prtotal limit, lifted with limits dn.exact=\"<service account>\" size.unchecked=unlimited size.prtotal=unlimited; " +
+	"on Active Directory the LDAP policy (MaxResultSetSize, MaxQueryDuration; ntdsutil \"ldap policies\")"
+
+// DirectoryLimit reports whether err is a search the directory stopped at
+// one of its own limits rather than a request the client got wrong, and
+// which limit it was and how to lift it: adminLimitExceeded (11), and
+// sizeLimitExceeded (4) or timeLimitExceeded (3) of a search (every list is
+// paged, so a size limit there is the server's, not the client's). The
+// text names settings, never values from the request.
+func DirectoryLimit(err error) (advice string, ok bool) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return "", false
+	}
+	switch Code(err) {
+	case CodeAdminLimitExceeded:
+		return "the directory's administrative limit was hit (LDAP 11): " + adminLimitHint, true
+	case CodeSizeLimitExceeded:
+		if e.Op != "search" {
+			return "", false
+		}
+		return "the directory's size limit for the service account was hit (LDAP 4) although the search was paged: " +
+			"on OpenLDAP lift size.prtotal (limits dn.exact=\"<service account>\" size.soft=unlimited size.hard=unlimited size.prtotal=unlimited); " +
+			"on 389 DS set nsSizeLimit: -1 and nsPagedSizeLimit: -1 on the service account's entry", true
+	case CodeTimeLimitExceeded:
+		if e.Op != "search" {
+			return "", false
+		}
+		return "the directory's time limit for one search was hit (LDAP 3): " +
+			"on 389 DS set nsTimeLimit: -1 on the service account's entry; on OpenLDAP lift time.hard in a limits line for it; " +
+			"on Active Directory raise MaxQueryDuration in the LDAP policy", true
+	}
+	return "", false
+}

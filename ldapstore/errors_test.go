@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -26,6 +27,7 @@ func TestErrorFormat(t *testing.T) {
 		{wrapErr("search", "ou=x", io.EOF), "ldap search ou=x: EOF", 0},
 		{wrapErr("search", "ou=x", wrapErr("bind", "cn=svc", &ldap.Error{ResultCode: 49, Err: errors.New("")})), "ldap search ou=x: ldap bind cn=svc: Invalid Credentials (49)", 49},
 		{&Error{Op: "add", Code: 65}, "ldap add: Object Class Violation (65)", 65},
+		{wrapErr("search", "ou=x", &ldap.Error{ResultCode: 11, Err: errors.New("")}), "ldap search ou=x: Admin Limit Exceeded (11); " + adminLimitHint, 11},
 		{&Error{Op: "x", Code: 9999}, "ldap x: Result Code 9999 (9999)", 9999},
 	}
 	for _, tt := range tests {
@@ -81,6 +83,30 @@ func TestIsUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		if got := IsUnavailable(tt.err); got != tt.want {
 			t.Errorf("%s: IsUnavailable(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestDirectoryLimit: the limits a directory stops a paged search with are
+// told apart from other refusals, and name the setting that lifts them.
+func TestDirectoryLimit(t *testing.T) {
+	server := func(code uint16) error { return &ldap.Error{ResultCode: code, Err: errors.New("")} }
+	tests := []struct {
+		err  error
+		want string // in the advice; "" = not a directory limit
+	}{
+		{wrapErr("search", "ou=People", server(11)), "nsLookThroughLimit: -1"},
+		{wrapErr("search", "ou=People", server(4)), "size.prtotal=unlimited"},
+		{wrapErr("search", "ou=People", server(3)), "nsTimeLimit: -1"},
+		{wrapErr("add", "uid=a", server(4)), ""},
+		{wrapErr("search", "ou=People", server(50)), ""},
+		{errors.New("x"), ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		advice, ok := DirectoryLimit(tt.err)
+		if ok != (tt.want != "") || !strings.Contains(advice, tt.want) {
+			t.Errorf("DirectoryLimit(%v) = %q, %v; want one with %q", tt.err, advice, ok, tt.want)
 		}
 	}
 }

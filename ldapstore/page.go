@@ -51,10 +51,13 @@ import (
 // totalResults is counted with a keys-only search when a walk starts (or
 // when a skip has no cursor to inherit it from) and reused by every page of
 // that walk; counts are also kept for CursorIdle per (base, scope, filter).
-// So it can be that old: entries added meanwhile are still returned (a
-// walk that is not at its end reports at least one more than it has
-// yielded), and the last page of a walk reports the exact number it
-// yielded.
+// So it can be that old: entries added meanwhile are still returned. A
+// count no higher than what the walk has yielded while the server still
+// holds the search open (entries were added, or the page ended on the
+// last entry and the server sent a cookie anyway, as Samba does) is taken
+// again, so the total is exact then too; and the last page of a walk
+// reports the exact number it yielded. A count stopped by a directory
+// limit (389 DS's look-through limit) fails the page, with the limit named.
 
 // cursorMaxSkip is how far a cursor may read ahead (and drop) to reach the
 // requested offset, rather than the page being found by a keys-only skip:
@@ -140,7 +143,10 @@ func (s *Store) fromCursor(ctx context.Context, cu *cursor, offset, limit int) (
 	} else {
 		es = toEntries(les)
 	}
-	total := s.walkTotal(cu)
+	total := 0
+	if err == nil {
+		total, err = s.walkTotal(ctx, cu)
+	}
 	s.pg.cursors.put(cu)
 	if err != nil {
 		return nil, 0, err
@@ -150,14 +156,43 @@ func (s *Store) fromCursor(ctx context.Context, cu *cursor, offset, limit int) (
 
 // walkTotal is the totalResults to report after a cursor yielded a page:
 // exact at the end of the walk; otherwise the count taken when it started,
-// but never so low that the client would stop before the entries the
-// cursor still has.
-func (s *Store) walkTotal(cu *cursor) int {
+// unless that count says the walk is over while the server has not said so
+// (see owed).
+func (s *Store) walkTotal(ctx context.Context, cu *cursor) (int, error) {
 	if cu.exhausted() {
 		s.pg.counts.put(countKey(cu.req), cu.pos)
-		return cu.pos
+		return cu.pos, nil
 	}
-	return max(cu.total, cu.pos+max(len(cu.buf), 1))
+	return s.owed(ctx, cu, cu.total, nil)
+}
+
+// owed is the totalResults of a page after which the cursor cu has not
+// ended, given the count n (or the error counting failed with). A count
+// above what the cursor has yielded is reported as it is. A count that is
+// not (entries were added since it was taken, or the page ended exactly on
+// the last entry and the server still sent a paging cookie, as Samba
+// does) is taken again, fresh: it is then exact, and a client told
+// totalResults = what it has seen stops, rightly, while entries added
+// since are counted. Only when counting fails is one more than yielded
+// reported, so that the client asks for the next page. A count stopped by
+// a directory limit fails the page: the walk would stop at that limit
+// too, and the error says which limit to lift.
+func (s *Store) owed(ctx context.Context, cu *cursor, n int, err error) (int, error) {
+	yielded := cu.pos + len(cu.buf)
+	if err == nil && n <= yielded {
+		n, err = s.count(ctx, cu.req, true)
+	}
+	if err != nil {
+		if _, limit := DirectoryLimit(err); limit {
+			return 0, err
+		}
+		// The page is good and a total is owed: report what is known,
+		// which keeps the client paging.
+		s.log.Warn("ldap: counting the result failed", "base", cu.req.BaseDN, "err", err)
+		return cu.pos + max(len(cu.buf), 1), nil
+	}
+	cu.total = n
+	return max(n, yielded), nil
 }
 
 // firstPage reads the page at offset 0 on a pooled connection. When more
@@ -182,7 +217,11 @@ func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key stri
 		cu.close()
 		return es, len(es), nil
 	}
-	return es, s.adopt(ctx, cu), nil
+	total, err := s.adopt(ctx, cu)
+	if err != nil {
+		return nil, 0, err
+	}
+	return es, total, nil
 }
 
 // skipToPage finds the page at offset > 0 with a keys-only search, reads
@@ -212,7 +251,11 @@ func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key str
 		s.pg.counts.put(countKey(req), cu.pos)
 		return es, cu.pos, nil
 	}
-	return es, s.adopt(ctx, cu), nil
+	total, err := s.adopt(ctx, cu)
+	if err != nil {
+		return nil, 0, err
+	}
+	return es, total, nil
 }
 
 // openCursor starts a paged search on a pooled connection and reads its
@@ -250,23 +293,20 @@ func (s *Store) openCursor(ctx context.Context, req *ldap.SearchRequest, key str
 }
 
 // adopt keeps a cursor that has more to yield for the next page, if the
-// cache has room, and returns the walk's total.
-func (s *Store) adopt(ctx context.Context, cu *cursor) int {
-	total, err := s.count(ctx, cu.req, false)
+// cache has room, and returns the walk's total (see owed).
+func (s *Store) adopt(ctx context.Context, cu *cursor) (int, error) {
+	n, err := s.count(ctx, cu.req, false)
+	total, err := s.owed(ctx, cu, n, err)
 	if err != nil {
-		// The page is good and a total is owed: report what is known,
-		// which keeps the client paging.
-		s.log.Warn("ldap: counting the result failed", "base", cu.req.BaseDN, "err", err)
-		total = 0
+		abandonCursor(cu)
+		return 0, err
 	}
-	cu.total = total
-	total = max(total, cu.pos+max(len(cu.buf), 1))
 	if s.pg.cursors.reserve() {
 		s.pg.cursors.put(cu)
 	} else {
 		abandonCursor(cu)
 	}
-	return total
+	return total, nil
 }
 
 // abandonCursor ends a paged search nobody will continue (abandon);

@@ -156,3 +156,60 @@ func TestCursorIdleTimeout(t *testing.T) {
 	}
 	t.Errorf("the cursor is still open after %s idle", 5*time.Second)
 }
+
+// TestTotalResultsExact: totalResults is the number of matching entries on
+// every page of a walk, on every directory, including a page that ends on
+// the last entry (Samba still sends a paging cookie after it, which made
+// the total one too many: 35 users, startIndex=1&count=35 → 36), and a
+// second walk that reuses the cached count.
+func TestTotalResultsExact(t *testing.T) {
+	const n = 35
+	for _, kind := range testldap.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			srv := testldap.Start(t, testldap.Options{Kind: kind})
+			filter := Eq("objectClass", "inetOrgPerson")
+			srv.MustAddMany(t, n, func(i int) (string, map[string][]string) {
+				uid := fmt.Sprintf("tot%02d", i)
+				if kind == testldap.SambaAD {
+					return ChildDN("CN", uid, srv.PeopleDN), map[string][]string{"objectClass": {"user"}, "sAMAccountName": {uid}}
+				}
+				return ChildDN("uid", uid, srv.PeopleDN), person(uid)
+			})
+			if kind == testldap.SambaAD {
+				filter = And(Eq("objectCategory", "person"), Eq("objectClass", "user"))
+			}
+			req := SearchRequest{BaseDN: srv.PeopleDN, Scope: ScopeSub, Filter: filter, Attributes: []string{"cn"}}
+			withCursors, _ := openStore(t, srv)
+			noCursors, _ := openStore(t, srv, func(o *Options) { o.Cursors = -1 })
+			for _, tc := range []struct {
+				name  string
+				s     *Store
+				limit int
+			}{
+				{"one page of exactly all", withCursors, n},
+				{"the same again, count cached", withCursors, n},
+				{"pages ending on the last entry", withCursors, 7},
+				{"pages of 10", withCursors, 10},
+				{"one page of more than all", withCursors, n + 1},
+				{"skips, pages ending on the last entry", noCursors, 7},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					seen := 0
+					for off := 0; off < n; off += tc.limit {
+						es, total, err := tc.s.SearchPage(t.Context(), req, off, tc.limit)
+						if err != nil {
+							t.Fatalf("page at %d: %v", off, err)
+						}
+						if total != n {
+							t.Errorf("page at %d (count %d): totalResults %d, want %d", off, tc.limit, total, n)
+						}
+						seen += len(es)
+					}
+					if seen != n {
+						t.Errorf("the walk returned %d entries, want %d", seen, n)
+					}
+				})
+			}
+		})
+	}
+}

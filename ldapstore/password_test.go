@@ -50,7 +50,14 @@ func TestVerifyPassword(t *testing.T) {
 		{"bcrypt other", "{BCRYPT}" + mustBcrypt(t, "other"), false, true},
 		{"bcrypt malformed", "{BCRYPT}$2a$10$garbage", false, false},
 		{"crypt des", "{CRYPT}abJnggxhB/yJU", false, false},
-		{"unknown scheme", "{PBKDF2-SHA512}10000$abc$def", false, false},
+		{"crypt md5", "{CRYPT}$1$WH$0aFaGTMJWMvb.U0gQsJtn/", false, false},
+		{"sha-crypt without hash", "{CRYPT}$6$salt", false, false},
+		{"sha-crypt bad rounds", "{CRYPT}$6$rounds=x$salt$abc", false, false},
+		{"unknown scheme", "{PBKDF2-SHA3}10000$abc$def", false, false},
+		{"pbkdf2 malformed", "{PBKDF2-SHA512}10000$abc", false, false},
+		{"pbkdf2 iterations not a number", "{PBKDF2-SHA512}ten$c2FsdA==$aGFzaA==", false, false},
+		{"pbkdf2 too many iterations", "{PBKDF2-SHA512}999999999$c2FsdA==$aGFzaA==", false, false},
+		{"pbkdf2 nss too short", "{PBKDF2_SHA256}AAAgAA==", false, false},
 		{"argon2", "{ARGON2}$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", false, false},
 		{"bad base64", "{SSHA}!!!not-base64!!!", false, false},
 		{"too short", "{SSHA}" + base64.StdEncoding.EncodeToString([]byte("short")), false, false},
@@ -104,6 +111,59 @@ func TestSlappasswdVectors(t *testing.T) {
 			if ok, _ := verifyPassword(v.stored, "Secret"); ok {
 				t.Errorf("verifyPassword(%q, Secret) = true", v.stored)
 			}
+		}
+	}
+}
+
+// TestDS389Vectors uses values made by 389 DS 2.3's pwdhash (the test
+// bed's instance, pwdhash -D <instance dir> -s SCHEME) for "Str0ng-Pass-1".
+func TestDS389Vectors(t *testing.T) {
+	const pw = "Str0ng-Pass-1"
+	vectors := []struct{ scheme, stored string }{
+		{"PBKDF2-SHA512", "{PBKDF2-SHA512}10000$sgjQGwf0+1TID8BqYVxwzZvxe3ik5Dou$mjPHmGU2ntcQHHEG61wYsiFdUp6zCtEdzwyfzijd/nLAhE0OeWD1ikbLBbVhU5TkV1wuZ6E0SCFkSJimKllAMw=="},
+		{"PBKDF2-SHA256", "{PBKDF2-SHA256}10000$/TUpGB+H3h1UprgxHRBpo7EkoZtysvmE$dypzY9XLjqweDTf3QZB6wKeWvhArnNzPZ3jPCjlAeoI="},
+		{"PBKDF2-SHA1", "{PBKDF2-SHA1}10000$Mwy/2RXqgsgFduLiXI2uo8c+BV4YcVoi$VjGD8Os1xvmoYT75NRv+NxJpy8Y="},
+		{"PBKDF2 (written as PBKDF2-SHA1)", "{PBKDF2-SHA1}10000$SnKEYJREYR99tMwWGqRqBDLFxIxPi3b7$bXduEAXTSdwDc8BiuCEv37wJNhY="},
+		{"PBKDF2 name", "{PBKDF2}10000$SnKEYJREYR99tMwWGqRqBDLFxIxPi3b7$bXduEAXTSdwDc8BiuCEv37wJNhY="},
+		{"PBKDF2_SHA256", "{PBKDF2_SHA256}AAAgANCXG5RdQw/d1lmDp1o0BIigy56o5nXjEajy0kcBgo1hSMDF2GofHooMG2AqGcawSTZsLPn6xVSrb603NBmsCVOlJyxxUznretdxdKNaVSCaUrIfwNkK4ercSf+NGKx9fMBCksUMdcpOg2sUKWbz8lntSJdwU7b+dAPtwQjN7sh5O2bdqEEDMqWi2btMm2clN1a3S294monGQN5uEtNOvrQ9fisk7UgQ5rol1Vm/icc/5p5oSjUVhlx6/1zzgeoZVdiyMyA8GGhDP5uqM5s4lLvzum4oTJqFZOx2oD0jQcPUtQfHurkpUkziPc7EiEBRl+TBW05K0FRaK7rOYiATjVS3K1hHOqqoDYe6eymOM2JXIczplaC9yUMDUWZlvooFog6PQ59M/gJs+fNm1cT/5pbLB3PsB+QVh+wYk45ROwne"},
+		{"CRYPT-SHA512", "{crypt}$6$OO$YlSj.H.F0I3iaE0vjYKPaIxhZgLKezv1sETNFbMppXxjuAdOBLdBvUmkAOgi.IgGrLKu5MWvDlCTJXIJALb8a/"},
+		{"CRYPT-SHA256", "{crypt}$5$YF$a/lVhI.UutbA41ioShpNdxldMRbzOVA15Dftoonnd2/"},
+		{"SSHA512", "{SSHA512}H9nxHrKop8/Ps5RpeJ6aKUFwvrcum63w5sW3UPhIZ7IPGukD3WIkMY1KfXzlfX2btVDO9pq2WDYc+LiOr4qVVG0s9kFZe7XA"},
+	}
+	for _, v := range vectors {
+		t.Run(v.scheme, func(t *testing.T) {
+			if ok, known := verifyPassword(v.stored, pw); !ok || !known {
+				t.Errorf("right password: (%v, %v), want (true, true)", ok, known)
+			}
+			if ok, known := verifyPassword(v.stored, "Str0ng-Pass-2"); ok || !known {
+				t.Errorf("wrong password: (%v, %v), want (false, true)", ok, known)
+			}
+		})
+	}
+}
+
+// TestSHACryptVectors: the test vectors of the SHA-crypt specification
+// (Drepper, "Unix crypt using SHA-256 and SHA-512"), rounds= included
+// (below the minimum of 1000 it counts as 1000); the first as glibc's
+// crypt and openssl passwd -5 make it.
+func TestSHACryptVectors(t *testing.T) {
+	vectors := []struct{ stored, pw string }{
+		{"$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5", "Hello world!"},
+		{"$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA", "Hello world!"},
+		{"$5$rounds=10$roundstoolow$yfvwcWrQ8l/K0DAWyuPMDNHpIVlTQebY9l/gL972bIC", "the minimum number is still observed"},
+		{"$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1", "Hello world!"},
+		{"$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.", "Hello world!"},
+		{"$6$rounds=1400$anotherlongsaltstring$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1", "a very much longer text to encrypt.  This one even stretches over morethan one line."},
+	}
+	if ok, known := verifyPassword("{CRYPT}"+vectors[0].stored, strings.Repeat("x", 1<<20)); ok || known {
+		t.Errorf("a 1 MiB candidate: (%v, %v), want (false, false): not verified, so written", ok, known)
+	}
+	for _, v := range vectors {
+		if ok, known := verifyPassword("{CRYPT}"+v.stored, v.pw); !ok || !known {
+			t.Errorf("%s: (%v, %v), want (true, true)", v.stored, ok, known)
+		}
+		if ok, known := verifyPassword("{CRYPT}"+v.stored, v.pw+"x"); ok || !known {
+			t.Errorf("%s with a wrong password: (%v, %v), want (false, true)", v.stored, ok, known)
 		}
 	}
 }

@@ -50,6 +50,9 @@ func (p *Probe) Addr() string { return p.srv.addr }
 // UsesTLS says whether the URL is ldaps:// or the Store uses StartTLS.
 func (p *Probe) UsesTLS() bool { return p.srv.tls || p.st.opts.StartTLS }
 
+// BindDN is the account Bind binds as ("" for anonymous).
+func (p *Probe) BindDN() string { return p.st.opts.BindDN }
+
 // DialTimeout is the bound of Connect, TLS and Bind.
 func (p *Probe) DialTimeout() time.Duration { return p.st.opts.DialTimeout }
 
@@ -182,6 +185,32 @@ func (p *Probe) first(ctx context.Context, r SearchRequest) (*Entry, error) {
 		return nil, nil
 	}
 	return toEntry(res.Entries[0]), nil
+}
+
+// Count walks the whole subtree search under base with filter the way an
+// import does (paged, pageSize entries a page, keys only) and returns how
+// many entries matched. It is how check finds a directory limit an import
+// would hit (389 DS's look-through limit, OpenLDAP's size.prtotal): the
+// search fails with that limit's result code, and the error names it (see
+// DirectoryLimit). Bounded by ctx and max(RequestTimeout, 2 minutes).
+func (p *Probe) Count(ctx context.Context, base string, filter Filter) (int, error) {
+	if p.l == nil {
+		return 0, ErrProbeOrder
+	}
+	req, err := SearchRequest{BaseDN: base, Scope: ScopeSub, Filter: filter, Attributes: []string{"1.1"}}.ldapRequest()
+	if err != nil {
+		return 0, wrapErr("search", base, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, max(p.st.opts.RequestTimeout, 2*time.Minute))
+	defer cancel()
+	n := 0
+	err = p.run(ctx, func(l *ldap.Conn) error {
+		return scan(l, req, pageSize, func(*ldap.Entry) bool { n++; return true })
+	})
+	if err != nil {
+		return n, timeoutErr(ctx, "search", wrapErr("search", base, err))
+	}
+	return n, nil
 }
 
 // Add creates an entry (the write probe).

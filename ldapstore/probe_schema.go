@@ -16,10 +16,25 @@ type Schema struct {
 	DN      string
 	classes map[string]*ObjectClass // every NAME, lower-cased
 	attrs   map[string]string       // every NAME, lower-cased → first NAME
+	rules   map[string]*ContentRule // the structural class's OID and every NAME, lower-cased
+}
+
+// ContentRule is one dITContentRules definition (RFC 4512 §4.1.6): the
+// auxiliary classes an entry of a structural class may have, and extra
+// attributes it must or may have. Active Directory publishes one per class
+// in its subschema (CN=Aggregate), listing the auxiliary and system
+// auxiliary classes (securityPrincipal, which brings sAMAccountName, for
+// user and group); a schema check without them calls attributes missing
+// that AD allows.
+type ContentRule struct {
+	OID       string
+	Aux       []string
+	Must, May []string
 }
 
 // ObjectClass is one objectClasses definition.
 type ObjectClass struct {
+	OID       string
 	Name      string   // first NAME
 	Sup       []string // superclasses
 	Kind      string   // STRUCTURAL, AUXILIARY or ABSTRACT
@@ -42,7 +57,7 @@ func (p *Probe) Schema(ctx context.Context, dn string) (*Schema, error) {
 	if sub == "" {
 		sub = "cn=Subschema"
 	}
-	e, err := p.first(ctx, SearchRequest{BaseDN: sub, Scope: ScopeBase, Filter: Eq("objectClass", "subschema"), Attributes: []string{"objectClasses", "attributeTypes"}})
+	e, err := p.first(ctx, SearchRequest{BaseDN: sub, Scope: ScopeBase, Filter: Eq("objectClass", "subschema"), Attributes: []string{"objectClasses", "attributeTypes", "dITContentRules"}})
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +65,7 @@ func (p *Probe) Schema(ctx context.Context, dn string) (*Schema, error) {
 		return nil, fmt.Errorf("the subschema subentry %s lists no objectClasses (the service account may not read it)", sub)
 	}
 	s := ParseSchema(e.Get("objectClasses"), e.Get("attributeTypes"))
+	s.AddContentRules(e.Get("dITContentRules"))
 	s.DN = sub
 	return s, nil
 }
@@ -57,7 +73,7 @@ func (p *Probe) Schema(ctx context.Context, dn string) (*Schema, error) {
 // ParseSchema builds a Schema from objectClasses and attributeTypes values.
 // Definitions it cannot parse are skipped.
 func ParseSchema(objectClasses, attributeTypes []string) *Schema {
-	s := &Schema{classes: map[string]*ObjectClass{}, attrs: map[string]string{}}
+	s := &Schema{classes: map[string]*ObjectClass{}, attrs: map[string]string{}, rules: map[string]*ContentRule{}}
 	for _, def := range attributeTypes {
 		d := parseDefinition(def)
 		for _, n := range d["NAME"] {
@@ -69,7 +85,7 @@ func ParseSchema(objectClasses, attributeTypes []string) *Schema {
 		if len(d["NAME"]) == 0 {
 			continue
 		}
-		oc := &ObjectClass{Name: d["NAME"][0], Sup: d["SUP"], Must: d["MUST"], May: d["MAY"], Kind: "STRUCTURAL"}
+		oc := &ObjectClass{OID: oidOf(def), Name: d["NAME"][0], Sup: d["SUP"], Must: d["MUST"], May: d["MAY"], Kind: "STRUCTURAL"}
 		for _, k := range []string{"AUXILIARY", "ABSTRACT"} {
 			if _, ok := d[k]; ok {
 				oc.Kind = k
@@ -80,6 +96,41 @@ func ParseSchema(objectClasses, attributeTypes []string) *Schema {
 		}
 	}
 	return s
+}
+
+// AddContentRules adds dITContentRules values to s. Definitions it cannot
+// parse are skipped.
+func (s *Schema) AddContentRules(defs []string) {
+	for _, def := range defs {
+		oid := oidOf(def)
+		if oid == "" {
+			continue
+		}
+		d := parseDefinition(def)
+		r := &ContentRule{OID: oid, Aux: d["AUX"], Must: d["MUST"], May: d["MAY"]}
+		s.rules[strings.ToLower(oid)] = r
+		for _, n := range d["NAME"] {
+			s.rules[strings.ToLower(n)] = r
+		}
+	}
+}
+
+// rule returns the content rule of a structural class: the rule's OID is
+// the class's (RFC 4512 §4.1.6); its NAME usually repeats the class's.
+func (s *Schema) rule(oc *ObjectClass) *ContentRule {
+	if r := s.rules[strings.ToLower(oc.OID)]; r != nil && oc.OID != "" {
+		return r
+	}
+	return s.rules[strings.ToLower(oc.Name)]
+}
+
+// oidOf returns the numeric OID that opens a definition, "" if none.
+func oidOf(def string) string {
+	toks := tokenize(def)
+	if len(toks) < 2 || toks[0] != "(" {
+		return ""
+	}
+	return toks[1]
 }
 
 // Class returns the object class named name (any of its names, any case).
@@ -94,37 +145,61 @@ func (s *Schema) HasAttribute(name string) bool {
 }
 
 // Allowed returns the MUST and MAY attributes of classes and all their
-// superclasses, lower-cased, with every name of each attribute type.
+// superclasses, lower-cased, with every name of each attribute type. The
+// content rules of those classes count too: their own MUST and MAY, and
+// every attribute of the auxiliary classes they allow (as MAY: an
+// auxiliary class's MUST binds only entries that carry the class, and
+// AD adds its system auxiliary classes by itself).
 func (s *Schema) Allowed(classes []string) (must, may map[string]bool) {
+	return s.allowed(classes, true)
+}
+
+func (s *Schema) allowed(classes []string, aux bool) (must, may map[string]bool) {
 	must, may = map[string]bool{}, map[string]bool{}
 	seen := map[*ObjectClass]bool{}
-	var walk func(string)
-	walk = func(name string) {
+	var walk func(name string, auxiliary bool)
+	walk = func(name string, auxiliary bool) {
 		oc := s.Class(name)
 		if oc == nil || seen[oc] {
 			return
 		}
 		seen[oc] = true
 		for _, a := range oc.Must {
-			s.addNames(must, a)
+			if auxiliary {
+				s.addNames(may, a)
+			} else {
+				s.addNames(must, a)
+			}
 		}
 		for _, a := range oc.May {
 			s.addNames(may, a)
 		}
 		for _, sup := range oc.Sup {
-			walk(sup)
+			walk(sup, auxiliary)
+		}
+		if r := s.rule(oc); r != nil && aux {
+			for _, a := range r.Must {
+				s.addNames(must, a)
+			}
+			for _, a := range r.May {
+				s.addNames(may, a)
+			}
+			for _, c := range r.Aux {
+				walk(c, true)
+			}
 		}
 	}
 	for _, c := range classes {
-		walk(c)
+		walk(c, false)
 	}
 	return must, may
 }
 
 // Required returns the MUST attributes of classes and their superclasses,
-// each once under its first NAME, sorted.
+// each once under its first NAME, sorted. Content rules are left out: on
+// AD their MUST lists what the DC fills in itself (objectSid).
 func (s *Schema) Required(classes []string) []string {
-	must, _ := s.Allowed(classes)
+	must, _ := s.allowed(classes, false)
 	seen := map[string]bool{}
 	for a := range must {
 		seen[s.Canonical(a)] = true

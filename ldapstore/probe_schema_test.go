@@ -2,6 +2,7 @@ package ldapstore
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,58 @@ func TestParseSchema(t *testing.T) {
 	}
 	if s.Canonical("COMMONNAME") != "cn" || s.Canonical("unknownAttr") != "unknownAttr" {
 		t.Errorf("Canonical: %q %q", s.Canonical("COMMONNAME"), s.Canonical("unknownAttr"))
+	}
+}
+
+// TestContentRules (no attributeTypes given: names come back lower-case):
+// Active Directory allows sAMAccountName on user and
+// group through the auxiliary class securityPrincipal, which only its
+// dITContentRules name (values as Samba 4.17 publishes them, shortened).
+func TestContentRules(t *testing.T) {
+	s := ParseSchema([]string{
+		"( 2.5.6.0 NAME 'top' ABSTRACT MUST (objectClass $ objectCategory $ nTSecurityDescriptor $ instanceType ) MAY (description ) )",
+		"( 2.5.6.6 NAME 'person' SUP top STRUCTURAL MUST (cn ) MAY (sn ) )",
+		"( 2.5.6.7 NAME 'organizationalPerson' SUP person STRUCTURAL MAY (title ) )",
+		"( 1.2.840.113556.1.5.9 NAME 'user' SUP organizationalPerson STRUCTURAL MAY (givenName ) )",
+		"( 1.2.840.113556.1.5.8 NAME 'group' SUP top STRUCTURAL MUST (groupType ) MAY (member ) )",
+		"( 1.2.840.113556.1.5.6 NAME 'securityPrincipal' SUP top AUXILIARY MUST (sAMAccountName $ objectSid ) MAY (sIDHistory ) )",
+		"( 1.2.840.113556.1.3.46 NAME 'mailRecipient' SUP top AUXILIARY MUST (cn ) MAY (telephoneNumber ) )",
+	}, nil)
+	s.AddContentRules([]string{
+		"( 1.2.840.113556.1.5.9 NAME 'user' AUX ( securityPrincipal $ mailRecipient ) MUST (sAMAccountName $ objectSid $ cn ) MAY (msDS-cloudExtensionAttribute1 ) )",
+		"( 1.2.840.113556.1.5.8 NAME 'group' AUX ( mailRecipient $ securityPrincipal ) MUST (cn $ sAMAccountName $ objectSid ) )",
+	})
+	tests := []struct {
+		classes []string
+		allowed []string
+		not     []string
+		req     []string
+	}{
+		{[]string{"top", "person", "organizationalPerson", "user"},
+			[]string{"samaccountname", "telephonenumber", "sidhistory", "givenname", "msds-cloudextensionattribute1", "cn"},
+			[]string{"groupType", "member"},
+			[]string{"cn", "instancetype", "ntsecuritydescriptor", "objectcategory", "objectclass"}},
+		{[]string{"top", "group"}, []string{"samaccountname", "member", "grouptype"}, []string{"givenname"},
+			[]string{"grouptype", "instancetype", "ntsecuritydescriptor", "objectcategory", "objectclass"}},
+		// person has no content rule: nothing auxiliary.
+		{[]string{"top", "person"}, []string{"sn"}, []string{"samaccountname"}, nil},
+	}
+	for _, tt := range tests {
+		must, may := s.Allowed(tt.classes)
+		for _, a := range tt.allowed {
+			if !must[a] && !may[a] {
+				t.Errorf("%v should allow %s", tt.classes, a)
+			}
+		}
+		for _, a := range tt.not {
+			if must[strings.ToLower(a)] || may[strings.ToLower(a)] {
+				t.Errorf("%v should not allow %s", tt.classes, a)
+			}
+		}
+		if tt.req != nil {
+			if got := s.Required(tt.classes); !reflect.DeepEqual(got, tt.req) {
+				t.Errorf("Required(%v) = %v, want %v (no objectSid or sAMAccountName: the DC fills them)", tt.classes, got, tt.req)
+			}
+		}
 	}
 }

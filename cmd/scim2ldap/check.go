@@ -25,9 +25,12 @@ failed:
   ldap     per URL: TCP reachability (bounded by ldap.dialTimeout), TLS
            handshake and certificate trust, bind as ldap.bindDN; then that
            users/groups base DNs exist, that the object classes and mapped
-           attributes exist in the directory's schema, that the id attribute
-           is returned; with --write-probe also creates and deletes a test
-           entry in users.createDN
+           attributes exist in the directory's schema (auxiliary classes
+           of its DIT content rules included), that the id attribute is
+           returned, that every user and group can be listed as an import
+           lists them (a directory limit such as 389 DS's look-through
+           limit fails here, named); with --write-probe also creates a test
+           user in users.createDN the way the bridge does, and deletes it
   scim     against a running bridge (--url, default from server.listen and
            server.basePath): replays Okta's "Test Connector Configuration"
            and "Test API Credentials" requests and checks the answers; it

@@ -44,6 +44,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 	checkBases(ctx, r, cfg, bound)
 	schema := checkSchema(ctx, r, cfg, bound)
 	checkIDs(ctx, r, cfg, bound)
+	checkImport(ctx, r, cfg, bound)
 	if !writeProbe {
 		r.skip("ldap write probe", "not asked for; add --write-probe to create and delete a test entry in users.createDN")
 		return
@@ -120,6 +121,16 @@ func tlsProblem(timeout time.Duration, err error) (cause, fix string) {
 	case errors.As(err, &unknown) || strings.Contains(msg, "certificate signed by unknown authority"):
 		return "the directory's certificate is not trusted: it is signed by an unknown authority",
 			"set ldap.caFile to a PEM file with the CA certificate that signed it (for a self-signed certificate, the certificate itself)"
+	case noSAN(err):
+		// Setting ldap.serverName to the Common Name does not help (Go
+		// ignores it whatever name is asked for), so saying "does not
+		// name the host" would send the admin in a circle.
+		return "the directory's certificate has no subjectAltName: it names its host only in the subject's Common Name" + cnOf(err) +
+				", which Go (and so the bridge) ignores since Go 1.15",
+			"give the directory a certificate whose subjectAltName lists the host name (DNS:…) or address (IP:…) used in ldap.urls " +
+				"(Active Directory: enrol the DC with AD CS's Kerberos Authentication or Domain Controller template, which add a SAN; " +
+				"Samba: make one with a SAN and set tls certfile/keyfile/cafile in smb.conf, see README, Active Directory); " +
+				"ldap.serverName cannot work around it, and ldap.insecureSkipVerify only switches verification off"
 	case errors.As(err, &host) || strings.Contains(msg, "certificate is valid for") || strings.Contains(msg, "doesn't contain any IP SANs"):
 		return "the directory's certificate does not name the host in the URL: " + tlsDetail(msg),
 			"use a host name the certificate lists in ldap.urls, or set ldap.serverName to one of them"
@@ -137,6 +148,27 @@ func tlsProblem(timeout time.Duration, err error) (cause, fix string) {
 			"enable TLS on the directory (OpenLDAP: olcTLSCertificateFile/olcTLSCertificateKeyFile) or use ldaps://"
 	}
 	return "TLS failed: " + msg, "check ldap.caFile, ldap.serverName and the directory's TLS setup"
+}
+
+// noSAN reports a certificate rejected for naming its host only in the
+// Common Name (Samba's self-made certificate, old AD templates). StartTLS
+// errors come from go-ldap flattened into text, hence the string match.
+func noSAN(err error) bool {
+	var host x509.HostnameError
+	if errors.As(err, &host) && host.Certificate != nil {
+		c := host.Certificate
+		return len(c.DNSNames) == 0 && len(c.IPAddresses) == 0 && len(c.EmailAddresses) == 0 && len(c.URIs) == 0
+	}
+	return strings.Contains(err.Error(), "legacy Common Name field")
+}
+
+// cnOf is " (CN=…)" of the certificate in a hostname error, if known.
+func cnOf(err error) string {
+	var host x509.HostnameError
+	if errors.As(err, &host) && host.Certificate != nil && host.Certificate.Subject.CommonName != "" {
+		return " (" + host.Certificate.Subject.CommonName + ")"
+	}
+	return ""
 }
 
 func tlsDetail(msg string) string {
@@ -269,8 +301,10 @@ func checkClasses(r *report, s *ldapstore.Schema, path string, classes []string)
 
 // checkAllowed warns about mapped attributes the entries' object classes
 // do not allow (an objectClass violation on write), unless an
-// extensibleObject class allows anything. Only a warning: auxiliary classes
-// added by the directory (Active Directory) are not visible here.
+// extensibleObject class allows anything. The auxiliary classes the
+// schema's DIT content rules allow count (Active Directory's
+// securityPrincipal brings sAMAccountName); only a warning, since a
+// directory may add classes it does not publish.
 func checkAllowed(r *report, s *ldapstore.Schema, kind string, classes []string, attrs []mapped) {
 	for _, c := range classes {
 		if strings.EqualFold(c, "extensibleObject") {
@@ -370,32 +404,65 @@ func checkID(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fil
 	r.pass(step, fmt.Sprintf("%s is returned %s%s", idAttr, where, e.DN))
 }
 
-// checkWrite creates a test user entry with the configured object classes
-// (and every attribute they require, when the schema s could be read) in
-// users.createDN, then deletes it.
+// checkImport walks users.baseDN (and groups.baseDN) with the configured
+// filter the way a full import does, paged and keys only, as the service
+// account: a directory limit that would stop the import part-way (389 DS's
+// look-through limit of 5,000 entries, OpenLDAP's size.prtotal) fails it
+// here, with the limit named, instead of in the middle of Okta's import.
+func checkImport(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe) {
+	countAll(ctx, r, p, "users", cfg.Users.BaseDN, cfg.Users.Filter)
+	if cfg.Groups.Enabled() {
+		countAll(ctx, r, p, "groups", cfg.Groups.BaseDN, cfg.Groups.Filter)
+	}
+}
+
+func countAll(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, filter string) {
+	step := "ldap " + kind + " import"
+	f, err := ldapstore.ParseFilter(filter)
+	if err != nil {
+		r.fail(step, fmt.Sprintf("%s.filter %q: %v", kind, filter, err), "correct "+kind+".filter")
+		return
+	}
+	start := time.Now()
+	n, err := p.Count(ctx, base, f)
+	if ldapstore.Code(err) == ldapstore.CodeNoSuchObject {
+		r.skip(step, base+" does not exist (see above)")
+		return
+	}
+	if err != nil {
+		if limit, ok := ldapstore.DirectoryLimit(err); ok {
+			r.fail(step, fmt.Sprintf("a full import of %s stops after %d entries: %s", base, n, limit),
+				"lift that limit for "+who(p)+" (README, section of your directory), then run check again")
+			return
+		}
+		r.fail(step, fmt.Sprintf("listing every entry of %s with %s failed after %d entries: %v", base, filter, n, err),
+			"check "+kind+".baseDN, "+kind+".filter and the service account's read access")
+		return
+	}
+	r.pass(step, fmt.Sprintf("a full import reads %d %s below %s (listed in %s, paged)", n, kind, base, time.Since(start).Round(time.Millisecond)))
+}
+
+func who(p *ldapstore.Probe) string {
+	if dn := p.BindDN(); dn != "" {
+		return dn
+	}
+	return "anonymous binds"
+}
+
+// checkWrite creates a test user entry in users.createDN the way the
+// bridge creates users, then deletes it: the configured object classes,
+// the RDN and userName attributes, and every required attribute the
+// mapping writes (a "default:" or a template makes the bridge write it
+// for any client), all with the probe's name. Required attributes the
+// mapping does not write are left to the directory, as on a real create:
+// AD fills objectCategory, objectSid and the like itself, and where the
+// directory does not, the probe fails the way the first SCIM create would
+// and says which attribute to map.
 func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema) {
 	step := "ldap write probe"
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "scim2ldap-check-" + hex.EncodeToString(b[:])
-	dn := ldapstore.ChildDN(cfg.Users.RDNAttribute, name, cfg.Users.CreateDN)
-	attrs := map[string][]string{"objectClass": cfg.Users.ObjectClasses, cfg.Users.RDNAttribute: {name}}
-	if s != nil {
-		for _, a := range s.Required(cfg.Users.ObjectClasses) {
-			if s.Canonical(a) != s.Canonical("objectClass") && s.Canonical(a) != s.Canonical(cfg.Users.RDNAttribute) {
-				attrs[a] = []string{name}
-			}
-		}
-	}
+	name, dn, attrs, unmapped := probeEntry(cfg, s)
 	if err := p.Add(ctx, dn, attrs); err != nil {
-		fix := "grant the service account write access to users.createDN"
-		switch ldapstore.Code(err) {
-		case ldapstore.CodeInsufficientAccessRights:
-			fix = "the service account may not create entries there: grant it write access to " + cfg.Users.CreateDN + " (OpenLDAP: olcAccess … by dn=\"" + cfg.LDAP.BindDN + "\" write)"
-		case ldapstore.CodeObjectClassViolation, ldapstore.CodeUndefinedAttributeType, ldapstore.CodeNamingViolation:
-			fix = "correct users.objectClasses and users.rdnAttribute"
-		}
-		r.fail(step, fmt.Sprintf("could not create the test entry %s: %v", dn, err), fix)
+		r.fail(step, fmt.Sprintf("could not create the test entry %s: %v", dn, err), writeFix(cfg, err, unmapped))
 		return
 	}
 	if err := p.Delete(ctx, dn); err != nil {
@@ -403,5 +470,81 @@ func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore
 			"delete "+dn+" by hand and grant the service account delete rights (SCIM DELETE needs them)")
 		return
 	}
-	r.pass(step, "created and deleted "+dn)
+	r.pass(step, fmt.Sprintf("created and deleted %s (%s %s)", dn, cfg.Users.UserNameAttribute, name))
+}
+
+// probeEntry builds the write probe's entry. unmapped lists the
+// attributes the object classes require that it leaves out.
+func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs map[string][]string, unmapped []string) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name = "scim2ldap-check-" + hex.EncodeToString(b[:])
+	// sAMAccountName holds 20 characters; four random hex digits are
+	// enough for an entry that lives for a moment.
+	if n := cfg.Users.UserNameMaxLength; n > 0 && len(name) > n {
+		name = name[:n]
+	}
+	u := cfg.Users
+	dn = ldapstore.ChildDN(u.RDNAttribute, name, u.CreateDN)
+	attrs = map[string][]string{"objectClass": u.ObjectClasses, u.RDNAttribute: {name}}
+	canon := func(a string) string { return strings.ToLower(a) }
+	if s != nil {
+		canon = func(a string) string { return strings.ToLower(s.Canonical(a)) }
+	}
+	have := map[string]bool{canon("objectClass"): true, canon(u.RDNAttribute): true}
+	if !have[canon(u.UserNameAttribute)] {
+		attrs[u.UserNameAttribute] = []string{name}
+		have[canon(u.UserNameAttribute)] = true
+	}
+	if s == nil {
+		return name, dn, attrs, nil
+	}
+	written := map[string]string{}
+	for _, a := range u.Attributes {
+		if a.Default != "" || a.Template != "" {
+			written[canon(a.LDAP)] = a.LDAP
+		}
+	}
+	for _, a := range s.Required(u.ObjectClasses) {
+		switch c := canon(a); {
+		case have[c]:
+		case written[c] != "":
+			attrs[written[c]] = []string{name}
+			have[c] = true
+		default:
+			unmapped = append(unmapped, a)
+		}
+	}
+	return name, dn, attrs, unmapped
+}
+
+// writeFix is the advice for a write probe the directory refused, by the
+// result code: only a refusal of access is about rights.
+func writeFix(cfg *config.Config, err error, unmapped []string) string {
+	who, where := cfg.LDAP.BindDN, cfg.Users.CreateDN
+	switch ldapstore.Code(err) {
+	case ldapstore.CodeInsufficientAccessRights:
+		switch cfg.Directory {
+		case config.DirectoryActiveDirectory:
+			return "the service account may not create users there: delegate \"Create, delete and manage user accounts\" on " + where +
+				" to " + who + " (README, Active Directory: dsacls, or samba-tool dsacl set on Samba)"
+		case config.Directory389DS:
+			return "the service account may not create entries there: add the README's ACI (389 DS) granting add to " + who + " below " + where
+		}
+		return "the service account may not create entries there: grant it write access to " + where + " (OpenLDAP: olcAccess … by dn.exact=\"" + who + "\" write)"
+	case ldapstore.CodeObjectClassViolation, ldapstore.CodeUndefinedAttributeType:
+		if len(unmapped) > 0 {
+			return "the object classes require " + strings.Join(unmapped, ", ") + ", which the mapping does not write: map each in users.attributes with a default: (e.g. default: \"{userName}\"), or correct users.objectClasses"
+		}
+		return "correct users.objectClasses, users.rdnAttribute and the mapped attributes (the directory's message above names the attribute)"
+	case ldapstore.CodeNamingViolation, ldapstore.CodeInvalidDNSyntax:
+		return "the directory refused the entry's name: correct users.rdnAttribute (cn on Active Directory, uid on OpenLDAP and 389 DS) and users.createDN"
+	case ldapstore.CodeNoSuchObject:
+		return "users.createDN " + where + " does not exist: create it or correct users.createDN"
+	case ldapstore.CodeConstraintViolation, ldapstore.CodeInvalidAttributeSyntax, ldapstore.CodeUnwillingToPerform:
+		return "the directory refused a value of the test entry (its message above says which): correct that attribute's mapping, or the directory's constraint"
+	case 0:
+		return "check the connection to the directory and run check again"
+	}
+	return "the directory's message above says why; its log has the details of the add of a " + cfg.Users.RDNAttribute + "=scim2ldap-check-… entry"
 }

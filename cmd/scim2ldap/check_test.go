@@ -133,9 +133,17 @@ func TestCheck(t *testing.T) {
 		{name: "ldaps URL on the plain port", config: writeConfig(t, strings.Replace(dir.URL, "ldap://", "ldaps://", 1), listen), wantCode: 1,
 			want: []string{"FAIL ldap tls", "does not speak TLS"}},
 		{name: "missing base DN", config: writeConfig(t, dir.URL, listen, "baseDN: ou=People,dc=example,dc=com", "baseDN: ou=Staff,dc=example,dc=com"), wantCode: 1,
-			want: []string{"FAIL ldap users.baseDN: ou=Staff,dc=example,dc=com does not exist", "dc=example,dc=com", "PASS ldap groups.baseDN"}},
+			want:  []string{"FAIL ldap users.baseDN: ou=Staff,dc=example,dc=com does not exist", "dc=example,dc=com", "PASS ldap groups.baseDN", "SKIP ldap users import"},
+			never: []string{"FAIL ldap users import"}},
 		{name: "unknown mapped attribute", config: writeConfig(t, dir.URL, listen, "ldap: ou\n", "ldap: departmentNam\n"), wantCode: 1,
 			want: []string{"FAIL ldap schema attributes", "departmentNam (users.attributes[12].ldap)"}},
+		// A class whose required attributes the mapping does not write:
+		// the probe leaves them out, as a SCIM create would, and names them.
+		{name: "write probe: required attributes not mapped", config: writeConfig(t, dir.URL, listen,
+			"objectClasses: [top, person, organizationalPerson, inetOrgPerson]", "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount]"),
+			args: []string{"--write-probe"}, wantCode: 1,
+			want:  []string{"FAIL ldap write probe", "Object Class Violation", "require gidNumber, homeDirectory, uidNumber, which the mapping does not write", "default:"},
+			never: []string{"grant the service account write access"}},
 		{name: "base URL ending in /Users", config: healthy, args: []string{"--url", bridge + "Users"}, wantCode: 1,
 			want: []string{"FAIL scim base URL", "ends in /Users", "use " + bridge, "PASS scim GET /Users?startIndex=1&count=2"}},
 		{name: "token pasted with Bearer", config: healthy, args: []string{"--url", bridge, "--token", "Bearer " + checkToken}, wantCode: 0,

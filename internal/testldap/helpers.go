@@ -3,6 +3,8 @@ package testldap
 import (
 	"maps"
 	"net"
+	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -249,4 +251,50 @@ func FreePort(tb testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// LDAPModify applies LDIF change records as the server's admin with the
+// ldapmodify command (ldap-utils), exactly as an admin following the
+// README would, or fails the test.
+func (s *Server) LDAPModify(tb testing.TB, ldif string) {
+	tb.Helper()
+	cmd := exec.Command("ldapmodify", "-x", "-H", s.URL, "-D", s.BindDN, "-w", s.BindPassword)
+	cmd.Stdin = strings.NewReader(ldif)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("testldap: ldapmodify: %v\n%s", err, out)
+	}
+}
+
+// DocBlock returns the first fenced code block (```lang) after the line
+// of the document at path that contains marker, without the fence and
+// without the indentation of its opening fence: the commands a README
+// gives, for a test to run as written.
+func DocBlock(tb testing.TB, path, marker, lang string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, marker)
+	if i < 0 {
+		tb.Fatalf("testldap: %s has no %q", path, marker)
+	}
+	lines := strings.Split(text[i:], "\n")
+	var out []string
+	indent := ""
+	in := false
+	for _, l := range lines[1:] {
+		t := strings.TrimLeft(l, " ")
+		switch {
+		case !in && t == "```"+lang:
+			in, indent = true, l[:len(l)-len(t)]
+		case in && t == "```":
+			return strings.Join(out, "\n") + "\n"
+		case in:
+			out = append(out, strings.TrimPrefix(l, indent))
+		}
+	}
+	tb.Fatalf("testldap: no ```%s block after %q in %s", lang, marker, path)
+	return ""
 }
