@@ -96,6 +96,14 @@ func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
 		return scimErr(http.StatusInternalServerError, "",
 			"The bridge does not send passwords to the directory without TLS; its admin must use ldaps:// or ldap.startTLS.")
 	}
+	// Before the code table, where 4 and 11 read "narrow the filter": a
+	// limit on the service account stops even an unfiltered import, and
+	// only the directory's admin can lift it. The advice names settings,
+	// never DNs or values.
+	if advice, ok := ldapstore.DirectoryLimit(err); ok {
+		log.ErrorContext(ctx, "a directory limit stopped the request", "op", op, "err", err)
+		return scimErr(http.StatusInternalServerError, "", "A directory limit on the bridge's service account stopped the listing; the directory's admin must lift it: "+advice)
+	}
 	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
 		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)
 		return e

@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/internal/testbridge"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
@@ -128,6 +132,24 @@ func TestDS389ReadmeAccount(t *testing.T) {
 		_, _, err = fresh.SearchPage(ctx, people, 0, 100)
 		if advice, ok := ldapstore.DirectoryLimit(err); !ok || !strings.Contains(err.Error(), "nsLookThroughLimit: -1") {
 			t.Errorf("first page of the import: %v (%q); want the look-through limit named", err, advice)
+		}
+		// What Okta's import sees: the limit and its fix, not "narrow the
+		// filter" for a request that has none.
+		cfg, err := config.Load("../../examples/389ds.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := testbridge.Start(t, cfg, nil, "389ds")
+		req, _ := http.NewRequest("GET", br.HTTP.URL+cfg.Server.BasePath+"/Users?startIndex=1&count=100", nil)
+		req.Header.Set("Authorization", "Bearer "+cfg.Server.Auth.BearerTokens[0])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "nsLookThroughLimit: -1") {
+			t.Errorf("import page through the bridge: %d %s; want 500 naming nsLookThroughLimit: -1", res.StatusCode, body)
 		}
 	})
 }
