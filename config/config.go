@@ -258,6 +258,21 @@ type AttributeMapping struct {
 	// (core and enterprise attributes have theirs): "string" (default),
 	// "boolean" or "integer". Okta sends custom flags as JSON booleans.
 	Type string `yaml:"type"`
+	// Reference makes the attribute point at another entry: "user" or
+	// "group". SCIM carries the target's id, the directory its DN (e.g.
+	// the enterprise manager ↔ manager). On write the id is looked up
+	// (an unknown id is refused); on read the DN is turned back into the
+	// id, with displayName and $ref; a DN that names no user (or group)
+	// below its baseDN is left out. Empty: a plain value.
+	Reference string `yaml:"reference"`
+	// ReferenceCleanup says who follows a referenced entry's rename and
+	// removes the reference when the entry is deleted: "directory"
+	// (default: OpenLDAP's refint with the attribute in refint_attributes,
+	// 389 DS's referential integrity plug-in with it in
+	// referint-membership-attr, Active Directory by itself for manager)
+	// or "bridge" (the bridge updates the referring entries when it
+	// renames or deletes the target).
+	ReferenceCleanup string `yaml:"referenceCleanup"`
 }
 
 // Password says how a SCIM password reaches the directory.

@@ -182,13 +182,13 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	s.discovery.routes(g, base)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, fixResponses(base))
+	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, refBase(base), fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
 		s.discovery.routes(g1, v1)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, refBase(v1), fixResponses(v1))
 	}
 	return e
 }

@@ -49,6 +49,9 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	} else if taken {
 		return scim.Resource{}, alreadyExists(u.kind, userName)
 	}
+	if err := u.refs().toDNs(ctx, u.m, doc); err != nil {
+		return scim.Resource{}, err
+	}
 	entry := map[string][]string{"objectClass": u.cfg.ObjectClasses}
 	for attr, vals := range u.m.ToLDAP(doc) {
 		if len(vals) > 0 {
@@ -160,7 +163,8 @@ func (u *users) one(ctx context.Context, e *ldapstore.Entry, p mapping.Projectio
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return u.resource(e, p, gs[e.DN]), nil
+	res := u.resource(e, p, gs[e.DN])
+	return res, u.refs().resolveResources(ctx, u.m, []scim.Resource{res})
 }
 
 func (u *users) readUser(ctx context.Context, dn string) (*ldapstore.Entry, error) {
@@ -185,6 +189,9 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 	}
 	for _, e := range entries {
 		page.Resources = append(page.Resources, u.resource(e, proj, groupsOf[e.DN]))
+	}
+	if err := u.refs().resolveResources(ctx, u.m, page.Resources); err != nil {
+		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
 	}
 	return page, nil
 }
@@ -243,6 +250,10 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 	userName = strings.TrimSpace(userName)
 	if userName == "" {
 		return scim.Resource{}, badValue("userName must not be empty")
+	}
+	// References first: an unknown id is refused before any write.
+	if err := u.refs().toDNs(ctx, u.m, doc); err != nil {
+		return scim.Resource{}, err
 	}
 	current := e.First(u.cfg.UserNameAttribute)
 	var changes []ldapstore.Change
