@@ -317,3 +317,46 @@ func refBase(basePath string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// followReferences updates the references to a user the bridge renamed
+// (newDN) or deleted (newDN ""), for the reference mappings whose
+// referenceCleanup is bridge: the directory does not follow those itself.
+// One search per such mapping finds the referring entries.
+func (u *users) followReferences(ctx context.Context, oldDN, newDN string) error {
+	if ldapstore.EqualDN(oldDN, newDN) {
+		return nil
+	}
+	types := []*dirType{&u.dirType}
+	if u.groups != nil {
+		types = append(types, &u.groups.dirType)
+	}
+	for _, d := range types {
+		for _, f := range d.m.RefFields() {
+			if f.Ref != "user" || f.RefCleanup != "bridge" {
+				continue
+			}
+			es, err := d.store.Search(ctx, ldapstore.SearchRequest{
+				BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Eq(f.LDAP, oldDN)), Attributes: []string{f.LDAP},
+			})
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				var stale []string
+				for _, v := range e.Get(f.LDAP) {
+					if ldapstore.EqualDN(v, oldDN) {
+						stale = append(stale, v)
+					}
+				}
+				changes := []ldapstore.Change{{Op: ldapstore.ChangeDelete, Attr: f.LDAP, Values: stale}}
+				if newDN != "" {
+					changes = append(changes, ldapstore.Change{Op: ldapstore.ChangeAdd, Attr: f.LDAP, Values: []string{newDN}})
+				}
+				if err := d.modify(ctx, e.DN, changes); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

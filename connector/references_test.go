@@ -222,3 +222,47 @@ func TestSchemasAdvertiseManager(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceCleanupByBridge: where no directory plug-in follows an
+// attribute (the test bed's refint does not list secretary), the bridge
+// updates the references to a user it renames and removes those to a
+// user it deletes. The attribute is a plain string of a custom extension:
+// the reference is the id itself.
+func TestReferenceCleanupByBridge(t *testing.T) {
+	const ext = "urn:example:acme:1.0:User"
+	b := newBed(t, func(c *config.Config) {
+		c.Users.Attributes = append(c.Users.Attributes, config.AttributeMapping{SCIM: ext + ":assistant", LDAP: "secretary", Reference: "user", ReferenceCleanup: "bridge"})
+	})
+	helper := b.create(userBody("ref.helper", "He", "Lper", ""))
+	r := b.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+ext+`"],"userName":"ref.chief","`+ext+`":{"assistant":"`+helper+`"}}`).want(t, http.StatusCreated)
+	chief := str(r.body, "id")
+	if got := str(r.body[ext], "assistant"); got != helper {
+		t.Fatalf("assistant %q, want %s: %s", got, helper, r.raw)
+	}
+	chiefDN := "uid=ref.chief," + b.dir.PeopleDN
+	tests := []struct {
+		name, method, path, body string
+		want                     string // stored DN
+	}{
+		{"rename", "PATCH", "/Users/" + helper, `{` + patchOp + `,"Operations":[{"op":"replace","path":"userName","value":"ref.helper2"}]}`, "uid=ref.helper2," + b.dir.PeopleDN},
+		{"delete", "DELETE", "/Users/" + helper, "", ""},
+	}
+	for _, tt := range tests {
+		status := http.StatusOK
+		if tt.method == "DELETE" {
+			status = http.StatusNoContent
+		}
+		b.do(tt.method, tt.path, tt.body).want(t, status)
+		if got := first(b.dir.Entry(t, chiefDN, "secretary"), "secretary"); !strings.EqualFold(got, tt.want) {
+			t.Errorf("after %s: secretary %q, want %q", tt.name, got, tt.want)
+		}
+		r := b.do("GET", "/Users/"+chief, "").want(t, http.StatusOK)
+		want := ""
+		if tt.want != "" {
+			want = helper
+		}
+		if got := str(r.body[ext], "assistant"); got != want {
+			t.Errorf("after %s: assistant %q, want %q: %s", tt.name, got, want, r.raw)
+		}
+	}
+}

@@ -297,6 +297,9 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
 		return scim.Resource{}, err
 	}
+	if err := u.followReferences(ctx, e.DN, fresh.DN); err != nil {
+		return scim.Resource{}, err
+	}
 	return u.one(ctx, fresh, mapping.Projection{})
 }
 
@@ -417,6 +420,9 @@ func (u *users) Delete(r *http.Request, id string) error {
 	u.audit.Write(ctx, "delete", e.DN, nil, err)
 	if err == nil {
 		err = u.cleanupMemberships(ctx, u.memberValue(e), "")
+	}
+	if err == nil {
+		err = u.followReferences(ctx, e.DN, "")
 	}
 	return toSCIM(ctx, u.log, "delete user", err)
 }
