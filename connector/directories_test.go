@@ -39,6 +39,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("sorting", d.sorting)
 			t.Run("search by POST", d.searchByPost)
 			t.Run("manager", d.manager)
+			t.Run("nested groups", d.nesting)
 		})
 	}
 }

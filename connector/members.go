@@ -113,7 +113,7 @@ func (d *memberDelta) apply(op patchOp) (bool, error) {
 func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) ([]ldapstore.Change, error) {
 	attr := g.cfg.MemberAttribute
 	if d.replace {
-		want, err := g.resolve(ctx, d.target)
+		want, nested, err := g.resolveMembers(ctx, d.target)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +126,9 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 			return nil, err
 		}
 		add, del := diffValues(have, want, g.sameMember)
+		if err := g.checkNoCycle(ctx, dn, groupValues(add, nested)); err != nil {
+			return nil, err
+		}
 		if len(want) > 0 && g.cfg.EmptyMember != "" && containsValue(have, g.cfg.EmptyMember, g.sameMember) {
 			del = append(del, g.cfg.EmptyMember)
 		}
@@ -134,7 +137,7 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		}
 		return memberMods(attr, add, del), nil
 	}
-	addVals, err := g.resolve(ctx, d.add)
+	addVals, nested, err := g.resolveMembers(ctx, d.add)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +159,9 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		} else if in {
 			del = append(del, v)
 		}
+	}
+	if err := g.checkNoCycle(ctx, dn, groupValues(add, nested)); err != nil {
+		return nil, err
 	}
 	if len(add) > 0 && g.cfg.EmptyMember != "" {
 		if in, err := g.hasMember(ctx, dn, g.cfg.EmptyMember); err != nil {
@@ -194,56 +200,23 @@ func (g *groups) sameMember(a, b string) bool {
 	return a == b
 }
 
-// resolve maps SCIM user ids to member attribute values (DNs, or uids for
-// posixGroup) with one search per hundred ids. An id that is no user is a
-// 400 and nothing is written.
+// resolve maps SCIM member ids to member attribute values (user DNs or
+// uids, and group DNs: see resolveMembers in nesting.go). An id that is no
+// member is a 400 and nothing is written.
 func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
-	u := g.users
-	var out []string
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
-		var alts []ldapstore.Filter
-		for _, id := range chunk {
-			f, ok := u.idFilter(id)
-			if !ok {
-				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
-			}
-			alts = append(alts, f)
-		}
-		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
-			Attributes: []string{u.idAttr, memberUIDAttr},
-		})
-		if err != nil {
-			return nil, err
-		}
-		found := map[string]string{}
-		for _, e := range es {
-			v := e.DN
-			if !g.byDN {
-				v = e.First(memberUIDAttr)
-			}
-			found[strings.ToLower(u.entryID(e))] = v
-		}
-		for _, id := range chunk {
-			v, ok := found[strings.ToLower(u.canonicalID(id))]
-			if !ok {
-				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
-			}
-			out = append(out, v)
-		}
-	}
-	return dedupe(out), nil
+	vals, _, err := g.resolveMembers(ctx, ids)
+	return vals, err
 }
 
 // members maps member attribute values back to SCIM members, looking the
 // users up by their RDN value in batches of a hundred and keeping only exact
-// DN matches; values that are no user (the placeholder, nested groups) are
-// not shown.
+// DN matches; values that are no user are looked up as groups (nested
+// groups, type Group); the placeholder and dangling values are not shown.
 func (g *groups) members(ctx context.Context, values []string) ([]interface{}, error) {
 	u := g.users
 	out := make([]interface{}, 0, len(values))
 	keyAttr := memberUIDAttr
+	matched := map[string]bool{} // normalised DNs found as users
 	if g.byDN {
 		keyAttr = u.cfg.RDNAttribute
 	}
@@ -279,8 +252,27 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 			if g.byDN && !want[normDN(e.DN)] || !g.byDN && !want[e.First(memberUIDAttr)] {
 				continue
 			}
-			out = append(out, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"})
+			if g.byDN {
+				matched[normDN(e.DN)] = true
+			}
+			out = append(out, withRef(ctx, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"}, "Users"))
 		}
+	}
+	if !g.byDN {
+		return out, nil
+	}
+	var others []string
+	for _, v := range values {
+		if !matched[normDN(v)] {
+			others = append(others, v)
+		}
+	}
+	nested, err := g.memberGroups(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range nested {
+		out = append(out, withRef(ctx, m.(map[string]interface{}), "Groups"))
 	}
 	return out, nil
 }
