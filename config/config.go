@@ -377,6 +377,14 @@ type Groups struct {
 	// (the bridge searches the groups and updates them; default and the
 	// only choice for posixGroup, whose memberUid no overlay follows).
 	MembershipCleanup string `yaml:"membershipCleanup"`
+	// IndirectMemberships adds to a user's "groups" the groups it is in
+	// through nested groups, with type "indirect" (direct ones have type
+	// "direct"). Computed by the bridge from the groups' memberOf, one
+	// search per level of nesting for a whole page of users (at most 32
+	// levels); needs memberOfAttribute, listing direct groups only (389
+	// DS: memberOfSkipNested: on in the MemberOf plug-in). Default false:
+	// direct memberships only, at no extra cost.
+	IndirectMemberships bool `yaml:"indirectMemberships"`
 	// GIDNumberMin is the lowest gidNumber given to a new posixGroup; a new
 	// group gets one more than the highest gidNumber below baseDN, and at
 	// least this. Default 10000.

@@ -91,6 +91,9 @@ func (g *Groups) checkModel(p *problems, model groupModel) {
 	}
 	checkAttribute(p, "groups.memberAttribute", g.MemberAttribute, "the attribute holding the members", model.memberAttribute)
 	checkOneOf(p, "groups.membershipCleanup", g.MembershipCleanup, "directory", "bridge")
+	if g.IndirectMemberships && g.MemberOfAttribute == "" {
+		p.add("groups.indirectMemberships", "indirect memberships are computed from the groups' memberOf; set groups.memberOfAttribute (a posixGroup cannot nest), or remove indirectMemberships")
+	}
 	if g.Model == PosixGroup {
 		if g.MembershipCleanup == "directory" {
 			p.add("groups.membershipCleanup", "no directory overlay follows memberUid; use bridge (or remove the key)")

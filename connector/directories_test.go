@@ -40,6 +40,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("search by POST", d.searchByPost)
 			t.Run("manager", d.manager)
 			t.Run("nested groups", d.nesting)
+			t.Run("indirect memberships", d.indirectMemberships)
 		})
 	}
 }

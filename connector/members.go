@@ -216,25 +216,29 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 	u := g.users
 	out := make([]interface{}, 0, len(values))
 	keyAttr := memberUIDAttr
-	matched := map[string]bool{} // normalised DNs found as users
 	if g.byDN {
 		keyAttr = u.cfg.RDNAttribute
 	}
+	// DN values not (yet) found as users: looked up as groups after. Kept
+	// without normalising any DN twice: GET of a 10,000-member group
+	// spends its time here.
+	var others []string
 	for start := 0; start < len(values); start += 100 {
 		chunk := values[start:min(start+100, len(values))]
-		want := map[string]bool{}
+		want := map[string]string{} // normalised DN (or uid) → value
 		var alts []ldapstore.Filter
 		for _, v := range chunk {
 			key := v
 			if g.byDN {
 				attr, val, err := ldapstore.RDNValue(v)
 				if err != nil || !strings.EqualFold(attr, keyAttr) {
+					others = append(others, v)
 					continue
 				}
 				key = val
-				want[normDN(v)] = true
+				want[normDN(v)] = v
 			} else {
-				want[v] = true
+				want[v] = v
 			}
 			alts = append(alts, ldapstore.Eq(keyAttr, key))
 		}
@@ -249,23 +253,24 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 			return nil, err
 		}
 		for _, e := range es {
-			if g.byDN && !want[normDN(e.DN)] || !g.byDN && !want[e.First(memberUIDAttr)] {
+			k := e.First(memberUIDAttr)
+			if g.byDN {
+				k = normDN(e.DN)
+			}
+			if _, ok := want[k]; !ok {
 				continue
 			}
-			if g.byDN {
-				matched[normDN(e.DN)] = true
-			}
+			delete(want, k)
 			out = append(out, withRef(ctx, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"}, "Users"))
 		}
-	}
-	if !g.byDN {
-		return out, nil
-	}
-	var others []string
-	for _, v := range values {
-		if !matched[normDN(v)] {
-			others = append(others, v)
+		if g.byDN {
+			for _, v := range want {
+				others = append(others, v)
+			}
 		}
+	}
+	if !g.byDN || len(others) == 0 {
+		return out, nil
 	}
 	nested, err := g.memberGroups(ctx, others)
 	if err != nil {
@@ -317,7 +322,7 @@ func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p mapp
 				}
 			}
 		}
-		return out, nil
+		return out, u.addIndirect(ctx, entries, out)
 	}
 	for _, e := range entries {
 		v := e.DN

@@ -174,3 +174,104 @@ func withRef(ctx context.Context, m map[string]interface{}, endpoint string) map
 	}
 	return m
 }
+
+// groupNode is a group met while walking up from users' direct groups.
+type groupNode struct {
+	ref     map[string]interface{} // as "groups" shows it
+	parents []string               // the group's own memberOf
+}
+
+// addIndirect adds to each user's groups (out, by user DN, holding the
+// direct ones) the groups it is in through nesting, with type "indirect".
+// It walks up from the page's direct groups (the users' memberOf) through
+// the groups' memberOf: one search per level for the whole page (per
+// hundred groups), at most maxNesting levels, never one per user. Only
+// with groups.indirectMemberships.
+func (u *users) addIndirect(ctx context.Context, entries []*ldapstore.Entry, out map[string][]interface{}) error {
+	g := u.groups
+	if g == nil || !g.cfg.IndirectMemberships || g.cfg.MemberOfAttribute == "" {
+		return nil
+	}
+	known := map[string]*groupNode{} // normalised DN → node (nil: not a group in scope)
+	var frontier []string
+	queue := func(dn string) {
+		if _, ok := known[normDN(dn)]; !ok {
+			known[normDN(dn)] = nil
+			frontier = append(frontier, dn)
+		}
+	}
+	for _, e := range entries {
+		for _, dn := range e.Get(g.cfg.MemberOfAttribute) {
+			queue(dn)
+		}
+	}
+	attrs := []string{g.idAttr, g.cfg.DisplayNameAttribute, g.cfg.MemberOfAttribute}
+	for depth := 0; len(frontier) > 0 && depth <= maxNesting; depth++ {
+		level := frontier
+		frontier = nil
+		for start := 0; start < len(level); start += 100 {
+			want := map[string]bool{}
+			var alts []ldapstore.Filter
+			for _, dn := range level[start:min(start+100, len(level))] {
+				if attr, val, err := ldapstore.RDNValue(dn); err == nil {
+					alts = append(alts, ldapstore.Eq(attr, val))
+					want[normDN(dn)] = true
+				}
+			}
+			if len(alts) == 0 {
+				continue
+			}
+			es, err := g.store.Search(ctx, ldapstore.SearchRequest{
+				BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts...)), Attributes: attrs,
+			})
+			if err != nil {
+				return err
+			}
+			for _, ge := range es {
+				n := normDN(ge.DN)
+				if !want[n] {
+					continue
+				}
+				ref := groupRef(g, ge)
+				ref["type"] = "indirect"
+				known[n] = &groupNode{ref: ref, parents: ge.Get(g.cfg.MemberOfAttribute)}
+				for _, p := range known[n].parents {
+					queue(p)
+				}
+			}
+		}
+	}
+	for _, e := range entries {
+		direct := map[string]bool{}
+		var walk []string
+		for _, dn := range e.Get(g.cfg.MemberOfAttribute) {
+			direct[normDN(dn)] = true
+			walk = append(walk, dn)
+		}
+		seen := map[string]bool{}
+		for len(walk) > 0 {
+			dn := walk[0]
+			walk = walk[1:]
+			node := known[normDN(dn)]
+			if node == nil {
+				continue
+			}
+			for _, p := range node.parents {
+				n := normDN(p)
+				if seen[n] || direct[n] {
+					continue
+				}
+				seen[n] = true
+				walk = append(walk, p)
+				if pn := known[n]; pn != nil {
+					ref := make(map[string]interface{}, len(pn.ref))
+					for k, v := range pn.ref {
+						ref[k] = v // each user its own copy: projections edit in place
+					}
+					out[e.DN] = append(out[e.DN], ref)
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -138,3 +138,50 @@ func TestPosixGroupCannotNest(t *testing.T) {
 		t.Error("the refused POST created the group")
 	}
 }
+
+// userGroups lists a user answer's groups as "type:displayName".
+func userGroups(r map[string]interface{}) []string {
+	var out []string
+	for _, g := range asSlice(r["groups"]) {
+		out = append(out, str(g, "type")+":"+str(g, "display"))
+	}
+	return sorted(out...)
+}
+
+// indirectMemberships: a user in ind-c, ind-c in ind-p, ind-p in ind-gp:
+// its groups are ind-c (direct) and, with groups.indirectMemberships, ind-p
+// and ind-gp (indirect); without the setting, ind-c alone.
+func (d *dirSuite) indirectMemberships(t *testing.T) {
+	b := d.at(t)
+	user := d.create(t, "ind.user", "In", "Direct")
+	mk := func(name, member string) string {
+		t.Helper()
+		return str(b.do("POST", "/Groups", `{`+groupURN+`,"displayName":"`+name+`","members":[{"value":"`+member+`"}]}`).want(t, http.StatusCreated).body, "id")
+	}
+	c := mk("ind-c", user)
+	p := mk("ind-p", c)
+	mk("ind-gp", p)
+
+	cfg := presetConfig(t, d.dir)
+	cfg.Groups.IndirectMemberships = true
+	withIndirect := bridgeFor(t, d.dir, cfg)
+	withIndirect.t = t
+	for _, tt := range []struct {
+		name string
+		b    *bed
+		want []string
+	}{
+		{"direct only (default)", b, []string{"direct:ind-c"}},
+		{"with indirect memberships", withIndirect, []string{"direct:ind-c", "indirect:ind-gp", "indirect:ind-p"}},
+	} {
+		r := tt.b.do("GET", "/Users/"+user, "").want(t, http.StatusOK)
+		if got := userGroups(r.body); !equalStrings(got, tt.want) {
+			t.Errorf("%s: GET groups %v, want %v", tt.name, got, tt.want)
+		}
+		r = tt.b.do("GET", "/Users?filter=userName%20eq%20%22ind.user%22", "").want(t, http.StatusOK)
+		res, _ := get(r.body, "Resources.0").(map[string]interface{})
+		if got := userGroups(res); !equalStrings(got, tt.want) {
+			t.Errorf("%s: list groups %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

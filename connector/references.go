@@ -274,7 +274,7 @@ func (rr refResolver) resolveResources(ctx context.Context, m *mapping.Mapping, 
 }
 
 // danglingLogged remembers the dangling references already logged, so a
-// stale DN read on every page is logged once per process (bounded: the
+// stale DN read on every page is logged once per bridge (bounded: the
 // set is dropped when it grows large, and the log starts over).
 var danglingLogged struct {
 	sync.Mutex
@@ -286,7 +286,8 @@ func (rr refResolver) logDangling(ctx context.Context, path, dn string) {
 	if danglingLogged.seen == nil || len(danglingLogged.seen) > 10000 {
 		danglingLogged.seen = map[string]bool{}
 	}
-	key := path + "\x00" + normDN(dn)
+	// Per bridge (its users handler), so each server logs its own.
+	key := fmt.Sprintf("%p\x00%s\x00%s", rr.users, path, normDN(dn))
 	first := !danglingLogged.seen[key]
 	danglingLogged.seen[key] = true
 	danglingLogged.Unlock()

@@ -84,6 +84,12 @@ func (s *Server) configureDS389Copy(builtAt string) error {
 	if !reReferintManager.MatchString(text) {
 		text = reReferintSeeAlso.ReplaceAllString(text, "${0}\nreferint-membership-attr: manager")
 	}
+	// memberOf lists direct groups only, as OpenLDAP's memberof overlay
+	// and AD do; the bridge computes nested memberships itself (the
+	// plug-in's default adds every group up the chain).
+	if !reSkipNested.MatchString(text) {
+		text = reMemberOfAttr.ReplaceAllString(text, "${0}\nmemberOfSkipNested: on")
+	}
 	// os.WriteFile keeps the owner (dirsrv) of the existing file.
 	if err := os.WriteFile(dse, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("testldap: %w", err)
@@ -104,6 +110,9 @@ var (
 	// The referint plug-in's attribute list, in the template's dse.ldif.
 	reReferintSeeAlso = regexp.MustCompile(`(?mi)^referint-membership-attr: seeAlso$`)
 	reReferintManager = regexp.MustCompile(`(?mi)^referint-membership-attr: manager$`)
+	// The MemberOf plug-in's entry.
+	reMemberOfAttr = regexp.MustCompile(`(?mi)^memberofattr: memberOf$`)
+	reSkipNested   = regexp.MustCompile(`(?mi)^memberOfSkipNested:`)
 )
 
 // launchDS389 runs ns-slapd in the foreground (-d 0) as our child, like
