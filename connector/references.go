@@ -10,6 +10,7 @@ import (
 	"github.com/elimity-com/scim"
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
+	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -357,6 +358,40 @@ func (u *users) followReferences(ctx context.Context, oldDN, newDN string) error
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// compare translates a filter on a reference: the id is looked up and
+// compared as the DN the directory holds (an id that names nothing
+// matches nothing); pr is presence of the attribute.
+func (rr refResolver) compare(ctx context.Context, f *mapping.Field, c scimfilter.Compare) (ldapstore.Filter, error) {
+	switch {
+	case c.Op == scimfilter.OpPr:
+		return ldapstore.Present(f.LDAP), nil
+	case (c.Op == scimfilter.OpEq || c.Op == scimfilter.OpNe) && c.Value.Kind == scimfilter.KindString:
+		found, err := rr.idsToDNs(ctx, f.Ref, []string{c.Value.Str})
+		if err != nil {
+			return nil, err
+		}
+		eq := ldapstore.None()
+		if dn, ok := found[strings.ToLower(c.Value.Str)]; ok {
+			eq = ldapstore.Eq(f.LDAP, dn)
+		}
+		if c.Op == scimfilter.OpNe {
+			return ldapstore.Not(eq), nil
+		}
+		return eq, nil
+	}
+	return nil, invalidFilter("%s takes eq or ne with the id of a %s, or pr", refPath(f), f.Ref)
+}
+
+// refsNeedGroups refuses references to groups when groups are not served.
+func refsNeedGroups(section string, m *mapping.Mapping) error {
+	for _, f := range m.RefFields() {
+		if f.Ref == "group" {
+			return fmt.Errorf("%s.attributes: %s is a reference to a group, but groups are not served; set groups.baseDN or use reference: user", section, refPath(f))
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +266,37 @@ func TestReferenceCleanupByBridge(t *testing.T) {
 			t.Errorf("after %s: assistant %q, want %q: %s", tt.name, got, want, r.raw)
 		}
 	}
+}
+
+// TestFilterByManager: a filter on the manager compares the id as the DN
+// the directory holds.
+func TestFilterByManager(t *testing.T) {
+	b := newBed(t)
+	boss := b.create(userBody("fm.boss", "B", "Oss", ""))
+	emp := str(b.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"fm.emp","`+enterpriseURN+`":{"manager":{"value":"`+boss+`"}}}`).want(t, http.StatusCreated).body, "id")
+	b.create(userBody("fm.other", "O", "Ther", ""))
+	path := enterpriseURN + ":manager.value"
+	for _, tt := range []struct {
+		name, filter string
+		want         []string
+	}{
+		{"eq", path + ` eq "` + boss + `"`, []string{emp}},
+		{"pr", path + ` pr`, []string{emp}},
+		{"ne", path + ` ne "` + boss + `"`, []string{boss, "other"}},
+		{"unknown id", path + ` eq "00000000-0000-0000-0000-000000000000"`, nil},
+	} {
+		r := b.do("GET", "/Users?filter="+url.QueryEscape(`userName sw "fm." and `+tt.filter), "").want(t, http.StatusOK)
+		var got []string
+		for _, res := range asSlice(r.body["Resources"]) {
+			id := str(res, "id")
+			if str(res, "userName") == "fm.other" {
+				id = "other"
+			}
+			got = append(got, id)
+		}
+		if !equalStrings(sorted(got...), sorted(tt.want...)) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	b.do("GET", "/Users?filter="+url.QueryEscape(path+` co "x"`), "").wantError(t, http.StatusBadRequest, "invalidFilter")
 }

@@ -121,13 +121,14 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		u.builtin = names("userName", "id", "meta", "schemas", "groups", "active", "password")
 	}
 	u.filter.aliases = map[string]string{"email": "emails"}
+	u.filter.refs = u.refs().compare
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 		Description: optional.NewString("User accounts in the directory"),
 		Schema:      uSchemas.Core, SchemaExtensions: uExts, Handler: u,
 	}}
 	if !cfg.Groups.Enabled() {
-		return types, nil
+		return types, refsNeedGroups("users", u.m)
 	}
 	gSchemas, gExts := mapping.GroupSchemas(cfg.Groups.Attributes)
 	g := &groups{cfg: cfg.Groups, users: u, byDN: cfg.Groups.Model != config.PosixGroup}
@@ -141,6 +142,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	g.version = versionAttr(cfg.Groups.VersionAttribute)
 	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
+	g.filter.refs = g.refs().compare
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{
