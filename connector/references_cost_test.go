@@ -125,3 +125,37 @@ func TestUserPageGroupsCost(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedGroupPatchIsOneModify: adding and removing a group as a member
+// is one LDAP modify, like a user; a re-sent add or remove is none.
+func TestNestedGroupPatchIsOneModify(t *testing.T) {
+	dir := testldap.Start(t)
+	b := newBenchBridge(t, dir)
+	mk := func(name, members string) string {
+		var r struct{ ID string }
+		_ = json.Unmarshal(b.do(http.StatusCreated, "POST", "/Groups", `{`+groupURN+`,"displayName":"`+name+`","members":[`+members+`]}`), &r)
+		return r.ID
+	}
+	var u struct{ ID string }
+	_ = json.Unmarshal(b.do(http.StatusCreated, "POST", "/Users", userBody("one.user", "O", "Ne", "")), &u)
+	// A user stays in, so removing the group never empties the group
+	// (which costs a second modify with the placeholder, for users too).
+	outer, inner := mk("one-outer", `{"value":"`+u.ID+`"}`), mk("one-inner", "")
+	for _, tt := range []struct {
+		name, body string
+		modifies   int
+	}{
+		{"add", addMemberBody(inner), 1},
+		{"add again", addMemberBody(inner), 0},
+		{"remove", removeMemberBody(inner), 1},
+		{"remove again", removeMemberBody(inner), 0},
+	} {
+		b.ops.take()
+		b.do(http.StatusNoContent, "PATCH", "/Groups/"+outer, tt.body)
+		ops := b.ops.take()
+		t.Logf("%s: %v", tt.name, ops)
+		if ops["modify"] != tt.modifies {
+			t.Errorf("%s: %d modifies, want %d", tt.name, ops["modify"], tt.modifies)
+		}
+	}
+}
