@@ -274,25 +274,28 @@ func (rr refResolver) resolveResources(ctx context.Context, m *mapping.Mapping, 
 	return rr.resolveDocs(ctx, m, docs)
 }
 
-// danglingLogged remembers the dangling references already logged, so a
-// stale DN read on every page is logged once per bridge (bounded: the
-// set is dropped when it grows large, and the log starts over).
-var danglingLogged struct {
-	sync.Mutex
+// danglingSet remembers the dangling references a bridge logged, so a
+// stale DN read on every page is logged once (bounded: the set is dropped
+// when it grows large, and the log starts over).
+type danglingSet struct {
+	mu   sync.Mutex
 	seen map[string]bool
 }
 
 func (rr refResolver) logDangling(ctx context.Context, path, dn string) {
-	danglingLogged.Lock()
-	if danglingLogged.seen == nil || len(danglingLogged.seen) > 10000 {
-		danglingLogged.seen = map[string]bool{}
+	set := rr.users.dangling
+	if set == nil || rr.log == nil {
+		return
 	}
-	// Per bridge (its users handler), so each server logs its own.
-	key := fmt.Sprintf("%p\x00%s\x00%s", rr.users, path, normDN(dn))
-	first := !danglingLogged.seen[key]
-	danglingLogged.seen[key] = true
-	danglingLogged.Unlock()
-	if first && rr.log != nil {
+	set.mu.Lock()
+	if set.seen == nil || len(set.seen) > 10000 {
+		set.seen = map[string]bool{}
+	}
+	key := path + "\x00" + normDN(dn)
+	first := !set.seen[key]
+	set.seen[key] = true
+	set.mu.Unlock()
+	if first {
 		rr.log.WarnContext(ctx, "reference to an entry that is gone or outside the configured base; left out of answers", "attribute", path, "dn", dn)
 	}
 }

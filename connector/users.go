@@ -22,6 +22,8 @@ type users struct {
 	dirType
 	cfg    config.Users
 	groups *groups // nil when groups are not configured
+	// dangling remembers the stale references this bridge logged.
+	dangling *danglingSet
 }
 
 var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
