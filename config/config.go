@@ -265,6 +265,21 @@ type AttributeMapping struct {
 	// (core and enterprise attributes have theirs): "string" (default),
 	// "boolean" or "integer". Okta sends custom flags as JSON booleans.
 	Type string `yaml:"type"`
+	// Reference makes the attribute point at another entry: "user" or
+	// "group". SCIM carries the target's id, the directory its DN (e.g.
+	// the enterprise manager ↔ manager). On write the id is looked up
+	// (an unknown id is refused); on read the DN is turned back into the
+	// id, with displayName and $ref; a DN that names no user (or group)
+	// below its baseDN is left out. Empty: a plain value.
+	Reference string `yaml:"reference"`
+	// ReferenceCleanup says who follows a referenced entry's rename and
+	// removes the reference when the entry is deleted: "directory"
+	// (default: OpenLDAP's refint with the attribute in refint_attributes,
+	// 389 DS's referential integrity plug-in with it in
+	// referint-membership-attr, Active Directory by itself for manager)
+	// or "bridge" (the bridge updates the referring entries when it
+	// renames or deletes the target).
+	ReferenceCleanup string `yaml:"referenceCleanup"`
 }
 
 // Password says how a SCIM password reaches the directory.
@@ -369,6 +384,14 @@ type Groups struct {
 	// (the bridge searches the groups and updates them; default and the
 	// only choice for posixGroup, whose memberUid no overlay follows).
 	MembershipCleanup string `yaml:"membershipCleanup"`
+	// IndirectMemberships adds to a user's "groups" the groups it is in
+	// through nested groups, with type "indirect" (direct ones have type
+	// "direct"). Computed by the bridge from the groups' memberOf, one
+	// search per level of nesting for a whole page of users (at most 32
+	// levels); needs memberOfAttribute, listing direct groups only (389
+	// DS: memberOfSkipNested: on in the MemberOf plug-in). Default false:
+	// direct memberships only, at no extra cost.
+	IndirectMemberships bool `yaml:"indirectMemberships"`
 	// GIDNumberMin is the lowest gidNumber given to a new posixGroup; a new
 	// group gets one more than the highest gidNumber below baseDN, and at
 	// least this. Default 10000.

@@ -91,6 +91,9 @@ func (g *Groups) checkModel(p *problems, model groupModel) {
 	}
 	checkAttribute(p, "groups.memberAttribute", g.MemberAttribute, "the attribute holding the members", model.memberAttribute)
 	checkOneOf(p, "groups.membershipCleanup", g.MembershipCleanup, "directory", "bridge")
+	if g.IndirectMemberships && g.MemberOfAttribute == "" {
+		p.add("groups.indirectMemberships", "indirect memberships are computed from the groups' memberOf; set groups.memberOfAttribute (a posixGroup cannot nest), or remove indirectMemberships")
+	}
 	if g.Model == PosixGroup {
 		if g.MembershipCleanup == "directory" {
 			p.add("groups.membershipCleanup", "no directory overlay follows memberUid; use bridge (or remove the key)")
@@ -171,6 +174,7 @@ func checkMappings(p *problems, path string, mappings []AttributeMapping, reserv
 				checkOneOf(p, at+".type", m.Type, "string", "boolean", "integer")
 			}
 		}
+		checkReference(p, at, m, scim)
 		if scim == "" {
 			continue
 		}
@@ -208,4 +212,24 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkReference checks reference and referenceCleanup of one mapping.
+func checkReference(p *problems, at string, m AttributeMapping, scim string) {
+	if m.Reference == "" {
+		if m.ReferenceCleanup != "" {
+			p.add(at+".referenceCleanup", "only used with reference; remove it or add reference: user")
+		}
+		return
+	}
+	checkOneOf(p, at+".reference", m.Reference, "user", "group")
+	switch {
+	case scim == "":
+		p.add(at+".reference", "a reference needs scim (the SCIM attribute holding the id, e.g. urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager)")
+	case m.Default != "" || m.Type != "":
+		p.add(at+".reference", "a reference holds a DN looked up from an id; remove default and type")
+	}
+	if m.ReferenceCleanup != "" {
+		checkOneOf(p, at+".referenceCleanup", m.ReferenceCleanup, "directory", "bridge")
+	}
 }

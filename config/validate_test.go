@@ -235,6 +235,24 @@ func TestValidate(t *testing.T) {
 		{"mapping type with template", func(c *Config) {
 			c.Users.Attributes = []AttributeMapping{{LDAP: "cn", Template: "{userName}", Type: "string"}}
 		}, `users.attributes[0].type: only allowed together with scim; a template entry has no SCIM type`},
+		{"reference", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{SCIM: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", LDAP: "manager", Reference: "user", ReferenceCleanup: "bridge"}}
+		}, ""},
+		{"reference kind invalid", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{SCIM: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", LDAP: "manager", Reference: "users"}}
+		}, `users.attributes[0].reference: "users" is not valid; use user or group (did you mean "user"?)`},
+		{"reference with default", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{SCIM: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", LDAP: "manager", Reference: "user", Default: "{userName}"}}
+		}, `users.attributes[0].reference: a reference holds a DN looked up from an id; remove default and type`},
+		{"reference template", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{LDAP: "manager", Template: "{userName}", Reference: "user"}}
+		}, `users.attributes[0].reference: a reference needs scim (the SCIM attribute holding the id, e.g. urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager)`},
+		{"referenceCleanup without reference", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{SCIM: "title", LDAP: "title", ReferenceCleanup: "bridge"}}
+		}, `users.attributes[0].referenceCleanup: only used with reference; remove it or add reference: user`},
+		{"referenceCleanup invalid", func(c *Config) {
+			c.Users.Attributes = []AttributeMapping{{SCIM: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", LDAP: "manager", Reference: "user", ReferenceCleanup: "refint"}}
+		}, `users.attributes[0].referenceCleanup: "refint" is not valid; use directory or bridge`},
 		{"mapping duplicate", func(c *Config) {
 			c.Users.Attributes = []AttributeMapping{{SCIM: "title", LDAP: "title"}, {SCIM: "name.givenName", LDAP: "gn"}, {SCIM: "urn:ietf:params:scim:schemas:core:2.0:User:Title", LDAP: "x"}}
 		}, `users.attributes[2].scim: "urn:ietf:params:scim:schemas:core:2.0:User:Title" is already mapped by users.attributes[0]; remove one`},

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scim2ldap/scim2ldap/config"
 	"github.com/scim2ldap/scim2ldap/connector"
 	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/internal/testldap"
@@ -56,9 +57,12 @@ type benchBridge struct {
 	dir  *testldap.Server
 }
 
-func newBenchBridge(tb testing.TB, dir *testldap.Server) *benchBridge {
+func newBenchBridge(tb testing.TB, dir *testldap.Server, tweak ...func(*config.Config)) *benchBridge {
 	tb.Helper()
 	cfg := exampleConfig(tb, dir)
+	for _, f := range tweak {
+		f(cfg)
+	}
 	log := slog.New(web.LogHandler(slog.NewTextHandler(io.Discard, nil)))
 	ops := &opCounter{n: map[string]int{}}
 	store, err := ldapstore.Open(connector.StoreOptions(cfg, log))

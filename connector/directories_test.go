@@ -38,6 +38,9 @@ func TestDirectories(t *testing.T) {
 			t.Run("etags where writes can be conditional", d.etagsTruthful)
 			t.Run("sorting", d.sorting)
 			t.Run("search by POST", d.searchByPost)
+			t.Run("manager", d.manager)
+			t.Run("nested groups", d.nesting)
+			t.Run("indirect memberships", d.indirectMemberships)
 		})
 	}
 }

@@ -25,6 +25,9 @@ type filterTranslator struct {
 	m        *mapping.Mapping
 	specials map[string]special // lower-cased "name" or "name.sub"
 	aliases  map[string]string  // SCIM 1.1 "email" → "emails"
+	// refs translates a comparison on a reference (an id to the DN the
+	// directory holds); see references.go.
+	refs func(ctx context.Context, f *mapping.Field, c scimfilter.Compare) (ldapstore.Filter, error)
 }
 
 func invalidFilter(format string, a ...interface{}) errors.ScimError {
@@ -104,6 +107,9 @@ func (t *filterTranslator) compare(ctx context.Context, c scimfilter.Compare) (l
 		return t.elements(scimfilter.AttrPath{URN: p.URN, Name: p.Name}, inner)
 	}
 	for _, f := range fields {
+		if strings.EqualFold(f.Sub, p.Sub) && f.Ref != "" && t.refs != nil {
+			return t.refs(ctx, f, c)
+		}
 		if strings.EqualFold(f.Sub, p.Sub) {
 			return ldapCompare(f.LDAP, c, f.SimpleType)
 		}

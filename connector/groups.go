@@ -57,6 +57,9 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	if err != nil {
 		return scim.Resource{}, err
 	}
+	if err := g.refs().toDNs(ctx, g.m, doc); err != nil {
+		return scim.Resource{}, err
+	}
 	entry := map[string][]string{"objectClass": g.cfg.ObjectClasses}
 	for attr, vals := range g.m.ToLDAP(doc) {
 		if len(vals) > 0 {
@@ -179,6 +182,9 @@ func (g *groups) resource(ctx context.Context, e *ldapstore.Entry, p mapping.Pro
 		doc["members"] = members
 	}
 	p.Apply(doc)
+	if err := g.refs().resolveDocs(ctx, g.m, []map[string]interface{}{doc}); err != nil {
+		return scim.Resource{}, err
+	}
 	return scim.Resource{ID: g.entryID(e), Attributes: doc, Meta: g.meta(e)}, nil
 }
 
@@ -267,6 +273,9 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return scim.Resource{}, badValue("displayName must not be empty")
+	}
+	if err := g.refs().toDNs(ctx, g.m, doc); err != nil {
+		return scim.Resource{}, err
 	}
 	var changes []ldapstore.Change
 	if current := e.First(g.cfg.DisplayNameAttribute); name != current {

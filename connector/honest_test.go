@@ -57,6 +57,15 @@ func (d *dirSuite) honestSchema(t *testing.T) {
 
 	t.Run("users", func(t *testing.T) {
 		userName := "honest" + strings.ToLower(string(d.dir.Kind)[:3])
+		// A reference is written as the id of an existing user.
+		for i, a := range writable["User"] {
+			if a.ref == "User" {
+				for n := 1; n <= 2; n++ {
+					writable["User"][i].refIDs = append(writable["User"][i].refIDs,
+						b.create(userBody(fmt.Sprintf("%s.ref%d", userName, n), "Ref", "Target", dirPass1)))
+				}
+			}
+		}
 		doc := map[string]interface{}{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "password": dirPass1}
 		for _, a := range writable["User"] {
 			a.set(doc, a.value(1, userName))
@@ -109,6 +118,12 @@ type attrSpec struct {
 	multi           bool
 	subs            []string // writable sub-attributes of a complex one
 	types           []string // canonical values of "type"
+	// ref is the resource type a reference points at ($ref's
+	// referenceTypes), refIDs the ids of targets to write (value n is
+	// refIDs[n-1]); only the written value is compared on read, $ref and
+	// the display name being the bridge's.
+	ref    string
+	refIDs []string
 }
 
 func writableSpec(urn string, a map[string]interface{}) (attrSpec, bool) {
@@ -123,6 +138,8 @@ func writableSpec(urn string, a map[string]interface{}) (attrSpec, bool) {
 	for _, sa := range asSlice(a["subAttributes"]) {
 		sub := sa.(map[string]interface{})
 		switch n := str(sub, "name"); {
+		case n == "$ref" && len(asSlice(sub["referenceTypes"])) == 1:
+			s.ref = fmt.Sprint(asSlice(sub["referenceTypes"])[0])
 		case n == "type":
 			for _, v := range asSlice(sub["canonicalValues"]) {
 				s.types = append(s.types, fmt.Sprint(v))
@@ -165,6 +182,9 @@ func (a attrSpec) value(n int, userName string) interface{} {
 	}
 	if a.typ == "boolean" {
 		return n == 1
+	}
+	if a.ref != "" && len(a.refIDs) >= n && !a.multi {
+		return map[string]interface{}{"value": a.refIDs[n-1]}
 	}
 	if a.typ != "complex" {
 		return scalar(a.name)
@@ -222,6 +242,9 @@ func (a attrSpec) check(t *testing.T, how string, res map[string]interface{}, v 
 	if a.urn != "" {
 		ext, _ := res[a.urn].(map[string]interface{})
 		have = ext[a.name]
+	}
+	if m, ok := have.(map[string]interface{}); ok && a.ref != "" {
+		have = map[string]interface{}{"value": m["value"]}
 	}
 	if canonical(have) != canonical(v) {
 		t.Errorf("%s %s: wrote %s, read back %s", how, a.path, canonical(v), canonical(have))

@@ -113,7 +113,7 @@ func (d *memberDelta) apply(op patchOp) (bool, error) {
 func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) ([]ldapstore.Change, error) {
 	attr := g.cfg.MemberAttribute
 	if d.replace {
-		want, err := g.resolve(ctx, d.target)
+		want, nested, err := g.resolveMembers(ctx, d.target)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +126,9 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 			return nil, err
 		}
 		add, del := diffValues(have, want, g.sameMember)
+		if err := g.checkNoCycle(ctx, dn, groupValues(add, nested)); err != nil {
+			return nil, err
+		}
 		if len(want) > 0 && g.cfg.EmptyMember != "" && containsValue(have, g.cfg.EmptyMember, g.sameMember) {
 			del = append(del, g.cfg.EmptyMember)
 		}
@@ -134,7 +137,7 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		}
 		return memberMods(attr, add, del), nil
 	}
-	addVals, err := g.resolve(ctx, d.add)
+	addVals, nested, err := g.resolveMembers(ctx, d.add)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +159,9 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		} else if in {
 			del = append(del, v)
 		}
+	}
+	if err := g.checkNoCycle(ctx, dn, groupValues(add, nested)); err != nil {
+		return nil, err
 	}
 	if len(add) > 0 && g.cfg.EmptyMember != "" {
 		if in, err := g.hasMember(ctx, dn, g.cfg.EmptyMember); err != nil {
@@ -194,52 +200,18 @@ func (g *groups) sameMember(a, b string) bool {
 	return a == b
 }
 
-// resolve maps SCIM user ids to member attribute values (DNs, or uids for
-// posixGroup) with one search per hundred ids. An id that is no user is a
-// 400 and nothing is written.
+// resolve maps SCIM member ids to member attribute values (user DNs or
+// uids, and group DNs: see resolveMembers in nesting.go). An id that is no
+// member is a 400 and nothing is written.
 func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
-	u := g.users
-	var out []string
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
-		var alts []ldapstore.Filter
-		for _, id := range chunk {
-			f, ok := u.idFilter(id)
-			if !ok {
-				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
-			}
-			alts = append(alts, f)
-		}
-		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
-			Attributes: []string{u.idAttr, memberUIDAttr},
-		})
-		if err != nil {
-			return nil, err
-		}
-		found := map[string]string{}
-		for _, e := range es {
-			v := e.DN
-			if !g.byDN {
-				v = e.First(memberUIDAttr)
-			}
-			found[strings.ToLower(u.entryID(e))] = v
-		}
-		for _, id := range chunk {
-			v, ok := found[strings.ToLower(u.canonicalID(id))]
-			if !ok {
-				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
-			}
-			out = append(out, v)
-		}
-	}
-	return dedupe(out), nil
+	vals, _, err := g.resolveMembers(ctx, ids)
+	return vals, err
 }
 
 // members maps member attribute values back to SCIM members, looking the
 // users up by their RDN value in batches of a hundred and keeping only exact
-// DN matches; values that are no user (the placeholder, nested groups) are
-// not shown.
+// DN matches; values that are no user are looked up as groups (nested
+// groups, type Group); the placeholder and dangling values are not shown.
 func (g *groups) members(ctx context.Context, values []string) ([]interface{}, error) {
 	u := g.users
 	out := make([]interface{}, 0, len(values))
@@ -247,21 +219,26 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 	if g.byDN {
 		keyAttr = u.cfg.RDNAttribute
 	}
+	// DN values not (yet) found as users: looked up as groups after. Kept
+	// without normalising any DN twice: GET of a 10,000-member group
+	// spends its time here.
+	var others []string
 	for start := 0; start < len(values); start += 100 {
 		chunk := values[start:min(start+100, len(values))]
-		want := map[string]bool{}
+		want := map[string]string{} // normalised DN (or uid) → value
 		var alts []ldapstore.Filter
 		for _, v := range chunk {
 			key := v
 			if g.byDN {
 				attr, val, err := ldapstore.RDNValue(v)
 				if err != nil || !strings.EqualFold(attr, keyAttr) {
+					others = append(others, v)
 					continue
 				}
 				key = val
-				want[normDN(v)] = true
+				want[normDN(v)] = v
 			} else {
-				want[v] = true
+				want[v] = v
 			}
 			alts = append(alts, ldapstore.Eq(keyAttr, key))
 		}
@@ -276,11 +253,31 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 			return nil, err
 		}
 		for _, e := range es {
-			if g.byDN && !want[normDN(e.DN)] || !g.byDN && !want[e.First(memberUIDAttr)] {
+			k := e.First(memberUIDAttr)
+			if g.byDN {
+				k = normDN(e.DN)
+			}
+			if _, ok := want[k]; !ok {
 				continue
 			}
-			out = append(out, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"})
+			delete(want, k)
+			out = append(out, withRef(ctx, map[string]interface{}{"value": u.entryID(e), "display": e.First(u.cfg.UserNameAttribute), "type": "User"}, "Users"))
 		}
+		if g.byDN {
+			for _, v := range want {
+				others = append(others, v)
+			}
+		}
+	}
+	if !g.byDN || len(others) == 0 {
+		return out, nil
+	}
+	nested, err := g.memberGroups(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range nested {
+		out = append(out, withRef(ctx, m.(map[string]interface{}), "Groups"))
 	}
 	return out, nil
 }
@@ -325,7 +322,7 @@ func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p mapp
 				}
 			}
 		}
-		return out, nil
+		return out, u.addIndirect(ctx, entries, out)
 	}
 	for _, e := range entries {
 		v := e.DN

@@ -106,7 +106,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger, unmapped *unmappedPolicy) ([]scim.ResourceType, error) {
 	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
-	u := &users{cfg: cfg.Users}
+	u := &users{cfg: cfg.Users, dangling: &danglingSet{}}
 	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
 		return nil, err
 	}
@@ -123,13 +123,14 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		u.builtin = names("userName", "id", "meta", "schemas", "groups", "active", "password")
 	}
 	u.filter.aliases = map[string]string{"email": "emails"}
+	u.filter.refs = u.refs().compare
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 		Description: optional.NewString("User accounts in the directory"),
 		Schema:      uSchemas.Core, SchemaExtensions: uExts, Handler: u,
 	}}
 	if !cfg.Groups.Enabled() {
-		return types, nil
+		return types, refsNeedGroups("users", u.m)
 	}
 	gSchemas, gExts := mapping.GroupSchemas(cfg.Groups.Attributes)
 	g := &groups{cfg: cfg.Groups, users: u, byDN: cfg.Groups.Model != config.PosixGroup}
@@ -143,6 +144,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	g.version = versionAttr(cfg.Groups.VersionAttribute)
 	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
+	g.filter.refs = g.refs().compare
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{
@@ -184,13 +186,13 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	g.Any("/ServiceProviderConfigs", s.handleSPC)
 	s.discovery.routes(g, base)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
-	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, fixResponses(base))
+	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, refBase(base), fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
 		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
 		g1.Any("/ServiceProviderConfig", s.handleSPC11)
 		s.discovery.routes(g1, v1)
-		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, fixResponses(v1))
+		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, refBase(v1), fixResponses(v1))
 	}
 	return e
 }

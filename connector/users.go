@@ -22,6 +22,8 @@ type users struct {
 	dirType
 	cfg    config.Users
 	groups *groups // nil when groups are not configured
+	// dangling remembers the stale references this bridge logged.
+	dangling *danglingSet
 }
 
 var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -48,6 +50,9 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		return scim.Resource{}, err
 	} else if taken {
 		return scim.Resource{}, alreadyExists(u.kind, userName)
+	}
+	if err := u.refs().toDNs(ctx, u.m, doc); err != nil {
+		return scim.Resource{}, err
 	}
 	entry := map[string][]string{"objectClass": u.cfg.ObjectClasses}
 	for attr, vals := range u.m.ToLDAP(doc) {
@@ -160,7 +165,8 @@ func (u *users) one(ctx context.Context, e *ldapstore.Entry, p mapping.Projectio
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return u.resource(e, p, gs[e.DN]), nil
+	res := u.resource(e, p, gs[e.DN])
+	return res, u.refs().resolveResources(ctx, u.m, []scim.Resource{res})
 }
 
 func (u *users) readUser(ctx context.Context, dn string) (*ldapstore.Entry, error) {
@@ -185,6 +191,9 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 	}
 	for _, e := range entries {
 		page.Resources = append(page.Resources, u.resource(e, proj, groupsOf[e.DN]))
+	}
+	if err := u.refs().resolveResources(ctx, u.m, page.Resources); err != nil {
+		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
 	}
 	return page, nil
 }
@@ -244,6 +253,10 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 	if userName == "" {
 		return scim.Resource{}, badValue("userName must not be empty")
 	}
+	// References first: an unknown id is refused before any write.
+	if err := u.refs().toDNs(ctx, u.m, doc); err != nil {
+		return scim.Resource{}, err
+	}
 	current := e.First(u.cfg.UserNameAttribute)
 	var changes []ldapstore.Change
 	if userName != current {
@@ -284,6 +297,9 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 		return scim.Resource{}, err
 	}
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
+		return scim.Resource{}, err
+	}
+	if err := u.followReferences(ctx, e.DN, fresh.DN); err != nil {
 		return scim.Resource{}, err
 	}
 	return u.one(ctx, fresh, mapping.Projection{})
@@ -406,6 +422,9 @@ func (u *users) Delete(r *http.Request, id string) error {
 	u.audit.Write(ctx, "delete", e.DN, nil, err)
 	if err == nil {
 		err = u.cleanupMemberships(ctx, u.memberValue(e), "")
+	}
+	if err == nil {
+		err = u.followReferences(ctx, e.DN, "")
 	}
 	return toSCIM(ctx, u.log, "delete user", err)
 }

@@ -108,6 +108,7 @@ func rewriteRequest11(r *http.Request, base20 string) (*http.Request, error) {
 			m[mapping.URNEnterpriseUser] = v
 		}
 	}
+	managerIn11(m)
 	body, err := json.Marshal(m)
 	if err != nil {
 		return r, nil
@@ -156,6 +157,7 @@ func convertAnswer11(body []byte, status int) []byte {
 }
 
 func resource11(m map[string]interface{}) {
+	refsOut11(m)
 	if schemas, ok := m["schemas"].([]interface{}); ok {
 		var out []interface{}
 		seen := map[string]bool{}

@@ -124,7 +124,11 @@ func subDefs(a schema.CoreAttribute, fields []*Field) []map[string]interface{} {
 	var types []string
 	subs := map[string]bool{}
 	primary := false
+	refRO := func(string) bool { return false }
 	for _, f := range fields {
+		if f.Ref != "" {
+			refRO = f.RefReadOnly
+		}
 		subs[strings.ToLower(f.Sub)] = true
 		if f.TypeValue != "" && !ContainsFold(types, f.TypeValue) {
 			types = append(types, f.TypeValue)
@@ -137,6 +141,10 @@ func subDefs(a schema.CoreAttribute, fields []*Field) []map[string]interface{} {
 		switch {
 		case subs[name]:
 			out = append(out, attrDef(sa, "readWrite", "default"))
+		case refRO(sa.Name()):
+			// A reference's $ref and display name are computed from the
+			// target on read; the client writes only the id (value).
+			out = append(out, attrDef(sa, "readOnly", "default"))
 		case name == "type" && len(types) > 0:
 			d := attrDef(sa, "readWrite", "default")
 			d["canonicalValues"] = types

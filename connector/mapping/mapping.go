@@ -29,6 +29,15 @@ type Field struct {
 
 	template *template // derived attribute (write-only)
 	Default  *template // written when the SCIM value is empty
+
+	// Ref is "user" or "group" for a reference (the directory holds the
+	// target's DN, SCIM its id; see reference.go), "" for a plain value.
+	Ref string
+	// refSubs are the sub-attributes a reference's value object may show
+	// (value, display or displayName, $ref, type), as the schema has them.
+	refSubs []string
+	// RefCleanup is the mapping's referenceCleanup ("directory", "bridge").
+	RefCleanup string
 }
 
 // IsDerived reports whether the field is computed from a template only.
@@ -87,7 +96,7 @@ func Compile(section string, list []config.AttributeMapping, schemas SchemaSet, 
 }
 
 func compileField(p string, am config.AttributeMapping, schemas SchemaSet, reserved map[string]string) (*Field, error) {
-	f := &Field{yamlPath: p, LDAP: am.LDAP, ldapKey: strings.ToLower(am.LDAP), SimpleType: "string"}
+	f := &Field{yamlPath: p, LDAP: am.LDAP, ldapKey: strings.ToLower(am.LDAP), SimpleType: "string", Ref: am.Reference, RefCleanup: am.ReferenceCleanup}
 	var err error
 	if am.Template != "" {
 		if f.template, err = parseTemplate(am.Template); err != nil {
@@ -130,7 +139,7 @@ func compileField(p string, am config.AttributeMapping, schemas SchemaSet, reser
 	f.Multi = a.MultiValued()
 	if a.HasSubAttributes() {
 		subName := path.Sub
-		if subName == "" && f.Multi {
+		if subName == "" && (f.Multi || f.Ref != "") {
 			subName = "value"
 		}
 		if subName == "" {
@@ -142,6 +151,11 @@ func compileField(p string, am config.AttributeMapping, schemas SchemaSet, reser
 		}
 		f.Sub = s.Name()
 		f.SimpleType = s.AttributeType()
+		if f.Ref != "" {
+			if err := f.setRefSubs(a); err != nil {
+				return nil, fmt.Errorf("%s.reference: %w", p, err)
+			}
+		}
 	} else {
 		if path.Sub != "" {
 			return nil, fmt.Errorf("%s.scim: %q has no sub-attributes; remove %q", p, a.Name(), "."+path.Sub)
@@ -226,6 +240,8 @@ func (m *Mapping) ToLDAP(doc map[string]interface{}) map[string][]string {
 			if v := f.template.render(doc); v != "" {
 				vals = []string{v}
 			}
+		} else if f.Ref != "" {
+			vals = f.refDNs(doc)
 		} else {
 			vals = distinct(f.get(doc))
 		}
@@ -265,6 +281,10 @@ func (m *Mapping) FromLDAP(get func(attr string) []string, doc map[string]interf
 			continue
 		}
 		if vals := get(f.LDAP); len(vals) > 0 {
+			if f.Ref != "" {
+				f.setRefs(doc, storedDNs(vals))
+				continue
+			}
 			f.set(doc, vals)
 		}
 	}

@@ -193,9 +193,12 @@ func TestUnmapped(t *testing.T) {
 			"emails":[{"value":"a@x.org","type":"work"},{"value":"h@x.org","type":"home"}],"phoneNumbers":[{"value":"1","type":"mobile"}],
 			"addresses":[{"streetAddress":"x"}]}`,
 			[]string{"addresses", "emails[type eq \"home\"]", "name.formatted", "nickName"}},
-		{"extensions", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","costCenter":"C","manager":{"value":"x"}},
+		{"extensions", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","costCenter":"C","division":"V"},
 			"urn:example:unknown:1.0":{"x":"y"},"urn:okta:onprem_app:1.0:user:custom":{"departmentName":"N"}}`,
-			[]string{"urn:example:unknown:1.0", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}},
+			[]string{"urn:example:unknown:1.0", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division"}},
+		// The example maps manager as a reference: its id and the computed
+		// displayName and $ref are all accepted.
+		{"a reference", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"x","displayName":"M","$ref":"../Users/x"}}}`, nil},
 		{"nothing to report", `{"userName":"a","title":null,"emails":[],"name":{}}`, nil},
 		{"core URN as a key", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"title":"T","nickName":"N"}}`, []string{"nickName"}},
 	}

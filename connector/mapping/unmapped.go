@@ -114,7 +114,7 @@ func withSub(path, sub string) string {
 // storesSub reports whether a field keeps sub-attribute s.
 func storesSub(fields []*Field, s string) bool {
 	for _, f := range fields {
-		if strings.EqualFold(f.Sub, s) {
+		if strings.EqualFold(f.Sub, s) || f.RefReadOnly(s) {
 			return true
 		}
 	}

@@ -77,6 +77,19 @@ func (s *Server) configureDS389Copy(builtAt string) error {
 	text = strings.ReplaceAll(text, builtAt, s.Dir)
 	text = rePort.ReplaceAllString(text, "nsslapd-port: "+strconv.Itoa(s.Port))
 	text = reSecurePort.ReplaceAllString(text, "nsslapd-securePort: "+strconv.Itoa(s.LDAPSPort))
+	// Referential integrity follows manager too (its default list is
+	// member, uniquemember, owner, seeAlso), as the bridge's README asks of
+	// a site that maps the manager. Set per copy, so the cached template
+	// (shared with other checkouts) stays as it is.
+	if !reReferintManager.MatchString(text) {
+		text = reReferintSeeAlso.ReplaceAllString(text, "${0}\nreferint-membership-attr: manager")
+	}
+	// memberOf lists direct groups only, as OpenLDAP's memberof overlay
+	// and AD do; the bridge computes nested memberships itself (the
+	// plug-in's default adds every group up the chain).
+	if !reSkipNested.MatchString(text) {
+		text = reMemberOfAttr.ReplaceAllString(text, "${0}\nmemberOfSkipNested: on")
+	}
 	// os.WriteFile keeps the owner (dirsrv) of the existing file.
 	if err := os.WriteFile(dse, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("testldap: %w", err)
@@ -94,6 +107,12 @@ func (s *Server) configureDS389Copy(builtAt string) error {
 var (
 	rePort       = regexp.MustCompile(`(?mi)^nsslapd-port: \d+`)
 	reSecurePort = regexp.MustCompile(`(?mi)^nsslapd-securePort: \d+`)
+	// The referint plug-in's attribute list, in the template's dse.ldif.
+	reReferintSeeAlso = regexp.MustCompile(`(?mi)^referint-membership-attr: seeAlso$`)
+	reReferintManager = regexp.MustCompile(`(?mi)^referint-membership-attr: manager$`)
+	// The MemberOf plug-in's entry.
+	reMemberOfAttr = regexp.MustCompile(`(?mi)^memberofattr: memberOf$`)
+	reSkipNested   = regexp.MustCompile(`(?mi)^memberOfSkipNested:`)
 )
 
 // launchDS389 runs ns-slapd in the foreground (-d 0) as our child, like

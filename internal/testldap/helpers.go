@@ -298,3 +298,17 @@ func DocBlock(tb testing.TB, path, marker, lang string) string {
 	tb.Fatalf("testldap: no ```%s block after %q in %s", lang, marker, path)
 	return ""
 }
+
+// MustMove moves an entry under newSuperior, keeping its RDN (a modrdn with
+// a new superior, as an admin moving a user between OUs does), and returns
+// its new DN, or fails the test.
+func (s *Server) MustMove(tb testing.TB, dn, newSuperior string) string {
+	tb.Helper()
+	c := s.admin(tb)
+	defer c.Close()
+	rdn, _, _ := strings.Cut(dn, ",")
+	if err := c.ModifyDN(ldap.NewModifyDNRequest(dn, rdn, true, newSuperior)); err != nil {
+		tb.Fatalf("testldap: move %s under %s: %v", dn, newSuperior, err)
+	}
+	return rdn + "," + newSuperior
+}
