@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/connector/answer"
+	"github.com/scim2ldap/scim2ldap/connector/scim11"
 	"github.com/scim2ldap/scim2ldap/connector/web"
 )
 
@@ -124,7 +126,7 @@ func fixResponses(basePath string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			return web.RewriteAnswer(c, next, func(h http.Header, status int, body []byte) (int, []byte) {
-				fixed, location, ok := answer.Fix(body, absoluteBase(c.Request(), basePath))
+				fixed, location, ok := answer.Fix(body, web.AbsoluteBase(c.Request(), basePath))
 				if !ok {
 					return status, body
 				}
@@ -138,13 +140,89 @@ func fixResponses(basePath string) echo.MiddlewareFunc {
 	}
 }
 
-func absoluteBase(r *http.Request, basePath string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// The most common setup mistakes reach the bridge as requests that look
+// almost right. These middlewares recognise them and answer with a SCIM
+// Error whose detail names the fix, which is what the admin sees in Okta's
+// or Entra's error message.
+
+// scimEndpoints are the names a client appends to its base URL.
+var scimEndpoints = map[string]bool{
+	"users": true, "groups": true, "serviceproviderconfig": true, "serviceproviderconfigs": true,
+	"schemas": true, "resourcetypes": true, "bulk": true, "me": true,
+}
+
+// pathHint answers a base URL that ends in /Users or /Groups: the client
+// then requests …/Users/Users, …/Users/ServiceProviderConfig, and the
+// handlers would answer "User \"Users\" not found", which reads like a
+// missing user rather than a wrong URL.
+func pathHint(base string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			rest, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(base, "/"))
+			if !ok {
+				return next(c)
+			}
+			segs := strings.Split(strings.Trim(rest, "/"), "/")
+			if len(segs) < 2 {
+				return next(c)
+			}
+			first := strings.ToLower(segs[0])
+			if (first != "users" && first != "groups") || !scimEndpoints[strings.ToLower(segs[1])] {
+				return next(c)
+			}
+			return web.WriteError(c, http.StatusNotFound, "", fmt.Sprintf(
+				"The SCIM base URL must not end in /%s: this request went to %s. Set the client's base URL to %s "+
+					"(the SCIM root; the client adds /Users and /Groups itself).",
+				segs[0], r.URL.Path, web.AbsoluteBase(r, base)))
+		}
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
+}
+
+// versionHint answers a SCIM 1.1 body (schemas urn:scim:schemas:core:1.0)
+// sent to the 2.0 front: the Okta Provisioning Agent speaks 1.1 when its
+// base URL lacks /v2, and 2.0 URNs when it has it, so a 1.1 body here means
+// the agent was set up for 1.1 with a 2.0 URL. It runs after readBody.
+func (s *Server) versionHint(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			return next(c)
+		}
+		body := web.Body(r.Context())
+		if !bytes.Contains(body, []byte(scim11.URNCore)) || !hasSchema(body, scim11.URNCore) {
+			return next(c)
+		}
+		detail := fmt.Sprintf("This is a SCIM 1.1 request (schemas %s) sent to the SCIM 2.0 base URL %s. ", scim11.URNCore, web.AbsoluteBase(r, s.cfg.Server.BasePath))
+		if v1 := s.cfg.Server.V1BasePaths; len(v1) > 0 {
+			detail += fmt.Sprintf("Set the client's base URL to the SCIM 1.1 one, %s, or configure it for SCIM 2.0 "+
+				"(the Okta Provisioning Agent speaks 2.0 only with /v2 in its base URL).", web.AbsoluteBase(r, v1[0]))
+		} else {
+			detail += "This bridge serves SCIM 2.0 only (server.v1BasePaths is empty); configure the client for SCIM 2.0."
+		}
+		return web.WriteError(c, http.StatusBadRequest, "invalidSyntax", detail)
 	}
-	return scheme + "://" + r.Host + basePath + "/"
+}
+
+// hasSchema reports whether a JSON object body lists urn in "schemas".
+func hasSchema(body []byte, urn string) bool {
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(body, &doc) != nil {
+		return false
+	}
+	for k, v := range doc {
+		if !strings.EqualFold(k, "schemas") {
+			continue
+		}
+		var list []string
+		if json.Unmarshal(v, &list) != nil {
+			return false
+		}
+		for _, s := range list {
+			if strings.EqualFold(strings.TrimSpace(s), urn) {
+				return true
+			}
+		}
+	}
+	return false
 }

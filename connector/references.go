@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/scimfilter"
+	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
@@ -316,7 +317,7 @@ func refBase(basePath string) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			if refBaseOf(r.Context()) == "" {
-				c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxRefBase, absoluteBase(r, basePath))))
+				c.SetRequest(r.WithContext(context.WithValue(r.Context(), ctxRefBase, web.AbsoluteBase(r, basePath))))
 			}
 			return next(c)
 		}

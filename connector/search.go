@@ -159,7 +159,7 @@ func (s *Server) searchAll(c echo.Context, next echo.HandlerFunc, base string, q
 	if resources == nil {
 		resources = []json.RawMessage{}
 	}
-	return writeJSON(c, http.StatusOK, map[string]interface{}{
+	return web.WriteJSON(c, http.StatusOK, map[string]interface{}{
 		"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 		"totalResults": total,
 		"startIndex":   start,

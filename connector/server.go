@@ -22,6 +22,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 	"github.com/labstack/echo/v4"
 	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/connector/discovery"
 	"github.com/scim2ldap/scim2ldap/connector/mapping"
 	"github.com/scim2ldap/scim2ldap/connector/web"
 	"github.com/scim2ldap/scim2ldap/ldapstore"
@@ -37,13 +38,13 @@ type Server struct {
 	passwords    bool
 	deactivation bool
 	groups       bool
-	throttle     *web.Throttle  // server.maxInFlight, queueTimeout, requestTimeout
-	bodies       web.BodyChecks // server.maxStringLength
-	maxMembers   int            // server.maxMembersPerPatch
-	ops          *ops           // metrics, health, TLS, reload, dry run (ops.go)
-	discovery    *discovery     // /Schemas and /ResourceTypes
-	versions     bool           // some versionAttribute is set (etag.go)
-	status       *web.Status    // the /status page (status.go)
+	throttle     *web.Throttle        // server.maxInFlight, queueTimeout, requestTimeout
+	bodies       web.BodyChecks       // server.maxStringLength
+	maxMembers   int                  // server.maxMembersPerPatch
+	ops          *ops                 // metrics, health, TLS, reload, dry run (ops.go)
+	discovery    *discovery.Endpoints // /ServiceProviderConfig, /Schemas, /ResourceTypes
+	versions     bool                 // some versionAttribute is set (etag.go)
+	status       *web.Status          // the /status page (status.go)
 }
 
 // New builds the HTTP server for a validated configuration.
@@ -84,10 +85,10 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 	if err != nil {
 		return nil, err
 	}
-	s.discovery = newDiscovery(cfg, types)
+	s.discovery = s.newDiscovery(cfg, types)
 	srv, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{
-			DocumentationURI: optional.NewString(documentationURI),
+			DocumentationURI: optional.NewString(discovery.DocumentationURI),
 			MaxResults:       cfg.Server.MaxResults,
 			SupportFiltering: true,
 			SupportPatch:     true,
@@ -182,16 +183,12 @@ func (s *Server) routes(srv scim.Server) *echo.Echo {
 	e.Use(s.operations, s.status.Middleware, web.RequestLog(s.log))
 	base := s.cfg.Server.BasePath
 	g := e.Group(base, pathHint(base), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.versionHint)
-	g.Any("/ServiceProviderConfig", s.handleSPC)
-	g.Any("/ServiceProviderConfigs", s.handleSPC)
-	s.discovery.routes(g, base)
+	s.discovery.Routes(g, base, false)
 	lib := echo.WrapHandler(http.StripPrefix(base, srv))
 	g.Any("/*", lib, trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, patchStandIn, s.throttle.Middleware, s.search, takeFilter, refBase(base), fixResponses(base))
 	for _, v1 := range s.cfg.Server.V1BasePaths {
 		g1 := e.Group(v1, s.v1Answer, pathHint(v1), s.auth.Middleware(), web.ReadBody(int64(s.cfg.Server.BodyLimit), normalizePatch), s.v1Request(v1))
-		g1.Any("/ServiceProviderConfigs", s.handleSPC11)
-		g1.Any("/ServiceProviderConfig", s.handleSPC11)
-		s.discovery.routes(g1, v1)
+		s.discovery.Routes(g1, v1, true)
 		g1.Any("/*", echo.WrapHandler(http.StripPrefix(v1, srv)), trimTrailingSlash, s.resolveETags, notModified, s.bodies.Middleware, s.memberLimit, s.throttle.Middleware, takeFilter, refBase(v1), fixResponses(v1))
 	}
 	return e

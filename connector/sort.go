@@ -101,3 +101,8 @@ func (d *dirType) sortField(p scimfilter.AttrPath) *mapping.Field {
 	}
 	return first
 }
+
+// sortSupported is ServiceProviderConfig's sort.supported.
+func (s *Server) sortSupported(ctx context.Context) bool {
+	return s.ops.store != nil && s.ops.store.SortSupported(ctx)
+}

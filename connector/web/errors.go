@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -27,4 +28,27 @@ func WriteError(c echo.Context, status int, scimType, detail string) error {
 	}
 	raw, _ := json.Marshal(body)
 	return c.Blob(status, ContentType, raw)
+}
+
+// WriteJSON answers v as a SCIM document.
+func WriteJSON(c echo.Context, status int, v interface{}) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, ContentType, raw)
+}
+
+// AbsoluteBase is the URL of basePath as the client reached it (scheme,
+// host and port of its request, or X-Forwarded-Proto behind a proxy),
+// ending in "/".
+func AbsoluteBase(r *http.Request, basePath string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + basePath + "/"
 }
