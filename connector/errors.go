@@ -93,6 +93,10 @@ func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
 		return scimErr(http.StatusInternalServerError, "",
 			"The bridge does not send passwords to the directory without TLS; its admin must use ldaps:// or ldap.startTLS.")
 	}
+	if e, ok := refusedValue(err); ok {
+		log.InfoContext(ctx, "directory refused a value", "op", op, "err", err)
+		return e
+	}
 	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
 		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)
 		return e

@@ -138,7 +138,10 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 	if err != nil {
 		return nil, err
 	}
-	delVals, err := g.resolve(ctx, d.remove)
+	// A user who is gone is no member: removing it leaves the group as the
+	// client wants it, as a re-sent remove does (Okta and Entra remove
+	// members after deleting their users).
+	delVals, err := g.resolveIDs(ctx, d.remove, true)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +201,12 @@ func (g *groups) sameMember(a, b string) bool {
 // posixGroup) with one search per hundred ids. An id that is no user is a
 // 400 and nothing is written.
 func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
+	return g.resolveIDs(ctx, ids, false)
+}
+
+// resolveIDs is resolve; with skipUnknown an id that is no user is left
+// out instead of refused.
+func (g *groups) resolveIDs(ctx context.Context, ids []string, skipUnknown bool) ([]string, error) {
 	u := g.users
 	var out []string
 	for start := 0; start < len(ids); start += 100 {
@@ -205,10 +214,16 @@ func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
 		var alts []ldapstore.Filter
 		for _, id := range chunk {
 			f, ok := u.idFilter(id)
+			if !ok && skipUnknown {
+				continue
+			}
 			if !ok {
 				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
 			}
 			alts = append(alts, f)
+		}
+		if len(alts) == 0 {
+			continue
 		}
 		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
 			BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
@@ -227,6 +242,9 @@ func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
 		}
 		for _, id := range chunk {
 			v, ok := found[strings.ToLower(u.canonicalID(id))]
+			if !ok && skipUnknown {
+				continue
+			}
 			if !ok {
 				return nil, badValue(fmt.Sprintf("member %q is not the id of a user", id))
 			}

@@ -88,13 +88,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// later step writes to it; then it is read after that step.
 	exop := hasPassword && u.cfg.Password.Method == config.PasswordExop
 	deactivate := !active && entry[u.cfg.Deactivation.Attribute] == nil
-	var e *ldapstore.Entry
-	var err error
-	if exop || deactivate {
-		err = u.store.Add(ctx, dn, entry)
-	} else {
-		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
-	}
+	dn, e, err := u.addUser(ctx, dn, entry, !exop && !deactivate, u.ldapAttributes(mapping.Projection{}))
 	if err = writeErr(err); err != nil {
 		u.audit.Write(ctx, "add", dn, keys(entry), err)
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
@@ -102,7 +96,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 			// password when its policy requires one.
 			return scim.Resource{}, badValue("The directory does not enable an account without a password; send a password, or create the user with active: false.")
 		}
-		return scim.Resource{}, nameConflict(err, u.kind, userName)
+		return scim.Resource{}, nameConflict(refused(err, entry, u.cfg.Password.Attribute, password), u.kind, userName)
 	}
 	u.audit.Write(ctx, "add", dn, keys(entry), nil)
 	// The remaining steps need the entry to exist. If one fails, the entry
@@ -273,6 +267,7 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 	if err != nil {
 		return scim.Resource{}, err
 	}
+	fresh = u.followRDN(ctx, fresh, current, userName)
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
 		return scim.Resource{}, err
 	}
