@@ -233,7 +233,7 @@ func TestActiveDirectorySemantics(t *testing.T) {
 	})
 
 	adNames(t, dir, b)
-	// adPasswords(t, dir, b)
+	adPasswords(t, dir, b)
 
 	t.Run("no password in clear", func(t *testing.T) {
 		// Validation refuses this configuration; the run-time guard must
