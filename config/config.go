@@ -175,7 +175,11 @@ type Users struct {
 	Filter string `yaml:"filter"`
 	// ObjectClasses are written on create.
 	ObjectClasses []string `yaml:"objectClasses"`
-	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>.
+	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>
+	// (or its mapped value when it is not userNameAttribute, e.g. AD's cn).
+	// When it is not userNameAttribute and another entry already has that
+	// name, the new entry gets "<name> 2" (3, …), and a rename of userName
+	// renames an entry whose RDN was made from the old userName.
 	RDNAttribute string `yaml:"rdnAttribute"`
 	// IDAttribute holds the immutable SCIM id. Default "entryUUID"
 	// ("objectGUID" for activedirectory, "nsUniqueId" for 389ds).

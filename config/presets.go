@@ -52,8 +52,9 @@ func (c *Config) applyPreset() {
 }
 
 func (u *Users) presetActiveDirectory() {
-	// CN names the entry; the logon name is an attribute, so a rename in
-	// SCIM changes sAMAccountName and leaves the DN alone.
+	// CN names the entry; the logon name is an attribute. A SCIM rename
+	// changes sAMAccountName, and the CN too when it was made from the old
+	// userName, so that the old name does not block the next user's CN.
 	setDefault(&u.RDNAttribute, "cn")
 	if len(u.ObjectClasses) == 0 {
 		u.ObjectClasses = []string{"top", "person", "organizationalPerson", "user"}
