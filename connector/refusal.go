@@ -22,7 +22,16 @@ type refusal struct {
 	secrets []string
 }
 
-func (r *refusal) Error() string { return r.err.Error() }
+// Error is the wrapped error's text without the secrets, for the log.
+func (r *refusal) Error() string {
+	text := r.err.Error()
+	for _, s := range r.secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "(password)")
+		}
+	}
+	return text
+}
 func (r *refusal) Unwrap() error { return r.err }
 
 // refused wraps err (nil stays nil) with what the failed write carried.
@@ -63,6 +72,7 @@ var (
 	moduleInReason = regexp.MustCompile(`^[a-z_]+: `)
 	// Entry names are the bridge's business, not the client's.
 	entryInReason = regexp.MustCompile(`(?i)\s*on entry '[^']*'`)
+	dnInReason    = regexp.MustCompile(`(?i)\b(?:cn|ou|dc|uid|o)=[^,'"]*(?:,\s*(?:cn|ou|dc|uid|o|l|c|st)=[^,'"]*)+`)
 	wordChars     = regexp.MustCompile(`[A-Za-z0-9-]+`)
 )
 
@@ -104,21 +114,28 @@ func refusalDetail(err error) (detail string, ok bool) {
 	reason = winErrPrefix.ReplaceAllString(reason, "")
 	reason = moduleInReason.ReplaceAllString(reason, "")
 	reason = entryInReason.ReplaceAllString(reason, "")
+	reason = dnInReason.ReplaceAllString(reason, "(an entry)")
+	redacted := false
 	for _, s := range r.secrets {
-		if s != "" {
-			reason = strings.ReplaceAll(reason, s, "(password)")
+		if s != "" && strings.Contains(reason, s) {
+			reason, redacted = strings.ReplaceAll(reason, s, "(password)"), true
 		}
 	}
 	if n := 300; len(reason) > n {
 		reason = reason[:n] + "…"
 	}
 	attr, named := r.attributeIn(reason)
+	if redacted && !named {
+		attr, named = "the password", true
+	}
 	if !named && (le.Code == ldapstore.CodeOperationsError || le.Code == ldapstore.CodeEntryAlreadyExists) {
 		return "", false
 	}
 	var b strings.Builder
 	b.WriteString("The directory refused ")
-	if attr != "" {
+	if attr == "the password" {
+		b.WriteString(attr)
+	} else if attr != "" {
 		b.WriteString("the value of " + attr)
 	} else {
 		b.WriteString("a value")
