@@ -35,6 +35,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("paging", d.paging)
 			t.Run("schemas say what is stored", d.honestSchema)
 			t.Run("unmapped attributes", d.unmappedPolicy)
+			removedMembers(t, d.bed)
 		})
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // adNames: names as Okta and Entra send them (UPNs, names AD refuses,
 // names an earlier user had) on a Samba AD DC (issue 18 items 3, 4, 6).
-func adNames(t *testing.T, dir *testldap.Server, b *bed) {
+func adNames(t *testing.T, dir *testldap.Server, parent *bed) {
 	dnOf := func(cn string) string { return "CN=" + cn + "," + dir.PeopleDN }
 
 	// Okta's and Entra's usernames are emails or UPNs: used as the UPN as
@@ -78,6 +78,7 @@ func adNames(t *testing.T, dir *testldap.Server, b *bed) {
 	// made from the userName along, and a CN another entry holds is
 	// numbered as AD administrators do.
 	t.Run("rename frees the name", func(t *testing.T) {
+		b := parent.on(t)
 		rename := func(id, userName string) {
 			b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"userName","value":"`+userName+`"}]}`).want(t, http.StatusOK)
 		}
@@ -126,6 +127,7 @@ func adNames(t *testing.T, dir *testldap.Server, b *bed) {
 	// What the DC refuses is a 400 that names the attribute and gives the
 	// DC's reason, without the entry's DN or the password.
 	t.Run("refused names", func(t *testing.T) {
+		b := parent.on(t)
 		long := strings.Repeat("g", 65)
 		for _, tt := range []struct {
 			name, path, body string
@@ -158,8 +160,9 @@ func adNames(t *testing.T, dir *testldap.Server, b *bed) {
 
 // ds389Refusals: 389 DS's own reasons reach the client, and members that
 // are gone can be removed (issue 18 items 10, 11).
-func ds389Refusals(t *testing.T, dir *testldap.Server, b *bed) {
+func ds389Refusals(t *testing.T, dir *testldap.Server, parent *bed) {
 	t.Run("7-bit check", func(t *testing.T) {
+		b := parent.on(t)
 		body := strings.Replace(userBody("ü-ñ", "Ue", "Nn", dirPass1), `"value":"ü-ñ"`, `"value":"u-n@example.com"`, 1)
 		r := b.do("POST", "/Users", body).wantError(t, http.StatusBadRequest, "invalidValue")
 		if d := str(r.body, "detail"); !strings.Contains(d, "uid") || !strings.Contains(d, "7-bit clean") {
@@ -169,13 +172,21 @@ func ds389Refusals(t *testing.T, dir *testldap.Server, b *bed) {
 			t.Error("entry created")
 		}
 	})
-	removedMembers(t, b)
+	removedMembers(t, parent)
+}
+
+// on is b reporting to t (a subtest's).
+func (b *bed) on(t *testing.T) *bed {
+	c := *b
+	c.t = t
+	return &c
 }
 
 // removedMembers: removing a member whose user is gone leaves the group as
 // asked, in Okta's and Entra's shapes; adding one is still a 400.
-func removedMembers(t *testing.T, b *bed) {
+func removedMembers(t *testing.T, parent *bed) {
 	t.Run("remove a deleted member", func(t *testing.T) {
+		b := parent.on(t)
 		keep := b.create(userBody("gone.keep", "Ke", "Ep", dirPass1))
 		var gone []string
 		for _, n := range []string{"gone.one", "gone.two"} {

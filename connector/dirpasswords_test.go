@@ -14,7 +14,7 @@ import (
 // not reset its clock, creates without one follow
 // users.password.onCreateWithout, and a refused password never stops a
 // deactivation.
-func adPasswords(t *testing.T, dir *testldap.Server, b *bed) {
+func adPasswords(t *testing.T, dir *testldap.Server, parent *bed) {
 	dnOf := func(cn string) string { return "CN=" + cn + "," + dir.PeopleDN }
 	attr := func(userName, name string) string {
 		return first(dir.Entry(t, dnOf(userName), name), strings.ToLower(name))
@@ -25,6 +25,7 @@ func adPasswords(t *testing.T, dir *testldap.Server, b *bed) {
 	withoutPassword := func(body string) string { return strings.Replace(body, `"password":"",`, "", 1) }
 
 	t.Run("password clock", func(t *testing.T) {
+		b := parent.on(t)
 		id := b.create(userBody("ad.clock", "Cl", "Ock", dirPass1))
 		set := attr("ad.clock", "pwdLastSet")
 		digest := attr("ad.clock", "msDS-cloudExtensionAttribute20")
@@ -75,6 +76,7 @@ func adPasswords(t *testing.T, dir *testldap.Server, b *bed) {
 	})
 
 	t.Run("create without password", func(t *testing.T) {
+		b := parent.on(t)
 		with := func(mode string, mustChange bool) *bed {
 			cfg := presetConfig(t, dir)
 			cfg.Users.Password.OnCreateWithout, cfg.Users.Password.MustChangeGenerated = mode, mustChange
@@ -94,7 +96,7 @@ func adPasswords(t *testing.T, dir *testldap.Server, b *bed) {
 			{"disabled", "ad.disabled", with(config.OnCreateDisabled, false), "514", "", false},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				r := tt.b.do("POST", "/Users", withoutPassword(userBody(tt.userName, "No", "Pw", ""))).want(t, http.StatusCreated)
+				r := tt.b.on(t).do("POST", "/Users", withoutPassword(userBody(tt.userName, "No", "Pw", ""))).want(t, http.StatusCreated)
 				if get(r.body, "password") != nil || strings.Contains(string(r.raw), "assword") {
 					t.Errorf("answer mentions a password: %s", r.raw)
 				}
@@ -130,6 +132,7 @@ func adPasswords(t *testing.T, dir *testldap.Server, b *bed) {
 	// Deprovisioning comes first: a password the domain refuses, sent with
 	// active:false, still disables the account.
 	t.Run("deactivation despite a refused password", func(t *testing.T) {
+		b := parent.on(t)
 		id := b.create(userBody("ad.depro", "De", "Pro", dirPass1))
 		r := put(b, id, strings.Replace(userBody("ad.depro", "De", "Pro", "abc"), `"active":true`, `"active":false`, 1)).wantError(t, http.StatusBadRequest, "invalidValue")
 		if !strings.Contains(str(r.body, "detail"), "password policy") {
