@@ -45,6 +45,10 @@ func adNames(t *testing.T, dir *testldap.Server, parent *bed) {
 		if e := dir.Entry(t, "CN=R&D / EMEA,"+dir.GroupsDN, "sAMAccountName"); first(e, "samaccountname") != "R&D _ EMEA" {
 			t.Errorf("group: %v", e)
 		}
+		r = eb.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"R&D : EMEA"}`).wantError(t, http.StatusConflict, "uniqueness")
+		if d := str(r.body, "detail"); !strings.Contains(d, "sAMAccountName") || !strings.Contains(d, "already in use") {
+			t.Errorf("same group sAMAccountName: %s", d)
+		}
 
 		// The example's alternative: userName is the logon name, and the
 		// UPN keeps a userName that already is one.

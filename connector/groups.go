@@ -90,7 +90,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(mapping.Projection{}))
 	g.audit.Write(ctx, "add", dn, keys(entry), writeErr(err))
 	if err != nil {
-		return scim.Resource{}, nameConflict(refused(err, entry, ""), g.kind, name)
+		return scim.Resource{}, createConflict(err, entry, "", g.kind, name)
 	}
 	return g.resource(ctx, e, mapping.Projection{})
 }

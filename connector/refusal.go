@@ -190,3 +190,15 @@ func (r *refusal) attributeIn(reason string) (attr string, named bool) {
 	}
 	return "", false
 }
+
+// createConflict is the error of a failed add: a unique attribute other
+// than the name that the directory names as taken (Samba: "samAccountName
+// 'R&D _ EMEA' already in use") is a 409 that says so, any other
+// entryAlreadyExists the 409 naming the resource.
+func createConflict(err error, written map[string][]string, passwordAttr, kind, name string) error {
+	err = refused(err, written, passwordAttr)
+	if e, ok := refusedValue(err); ok && ldapstore.Code(err) == ldapstore.CodeEntryAlreadyExists {
+		return e
+	}
+	return nameConflict(err, kind, name)
+}
