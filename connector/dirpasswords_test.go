@@ -146,3 +146,30 @@ func adPasswords(t *testing.T, dir *testldap.Server, parent *bed) {
 		}
 	})
 }
+
+// ds389DeprovisionFirst: with password history on (a common policy), a
+// PUT that deactivates and carries a password from the history is refused
+// for the password, and the lock is written all the same (issue 18 item
+// 8). sb binds as the README's service account: the Directory Manager
+// is exempt from password policy.
+func ds389DeprovisionFirst(t *testing.T, dir *testldap.Server, parent *bed) {
+	t.Run("deactivation despite password history", func(t *testing.T) {
+		b := parent.on(t)
+		dir.MustModify(t, "cn=config", map[string][]string{"passwordHistory": {"on"}, "passwordInHistory": {"6"}})
+		t.Cleanup(func() { dir.MustModify(t, "cn=config", map[string][]string{"passwordHistory": {"off"}}) })
+		id := b.create(userBody("ds.hist", "Hi", "St", dirPass1))
+		b.do("PUT", "/Users/"+id, userBody("ds.hist", "Hi", "St", dirPass2)).want(t, http.StatusOK)
+		body := strings.Replace(userBody("ds.hist", "Hi", "Story", dirPass1), `"active":true`, `"active":false`, 1)
+		r := b.do("PUT", "/Users/"+id, body).wantError(t, http.StatusBadRequest, "invalidValue")
+		if strings.Contains(string(r.raw), dirPass1) {
+			t.Errorf("answer has the password: %s", r.raw)
+		}
+		dn := "uid=ds.hist," + dir.PeopleDN
+		if e := dir.Entry(t, dn, "nsAccountLock"); first(e, "nsaccountlock") != "true" {
+			t.Errorf("not deactivated: %v", e)
+		}
+		if err := dir.CanBind(dn, dirPass2); err == nil {
+			t.Error("the user can still bind")
+		}
+	})
+}

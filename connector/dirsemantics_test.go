@@ -332,6 +332,7 @@ func TestDS389Semantics(t *testing.T) {
 	}
 	sb.do("DELETE", "/Users/"+sid, "").want(t, http.StatusNoContent)
 	sb.do("DELETE", "/Groups/"+str(sg.body, "id"), "").want(t, http.StatusNoContent)
+	ds389DeprovisionFirst(t, dir, sb)
 
 	ds389Refusals(t, dir, b)
 
