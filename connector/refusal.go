@@ -17,9 +17,10 @@ import (
 // values never holds a password: those attributes are left out, and
 // secrets are cut out of the directory's text before a client sees it.
 type refusal struct {
-	err     error
-	values  map[string][]string // LDAP attribute → values written
-	secrets []string
+	err      error
+	values   map[string][]string // LDAP attribute → values written
+	secrets  []string
+	password bool // the write was the password alone
 }
 
 // Error is the wrapped error's text without the secrets, for the log.
@@ -51,6 +52,15 @@ func refused(err error, written map[string][]string, passwordAttr string, secret
 		}
 	}
 	return &refusal{err: err, values: vals, secrets: secrets}
+}
+
+// refusedPassword is refused for a write of the password alone.
+func refusedPassword(err error, password string) error {
+	err = refused(err, nil, "", password)
+	if r, ok := err.(*refusal); ok {
+		r.password = true
+	}
+	return err
 }
 
 // refusedChanges is refused for a modify.
@@ -125,7 +135,7 @@ func refusalDetail(err error) (detail string, ok bool) {
 		reason = reason[:n] + "…"
 	}
 	attr, named := r.attributeIn(reason)
-	if redacted && !named {
+	if (redacted || r.password) && !named {
 		attr, named = "the password", true
 	}
 	if !named && (le.Code == ldapstore.CodeOperationsError || le.Code == ldapstore.CodeEntryAlreadyExists) {

@@ -46,11 +46,17 @@ func TestRefusalDetail(t *testing.T) {
 			written: map[string][]string{"userPrincipalName": {"jo@example.com@example.com"}, "sAMAccountName": {"jo"}}, status: 400,
 			want: []string{"of userPrincipalName"}},
 		{name: "operations error about nothing written", code: 1, diag: "internal error", written: map[string][]string{"cn": {"x"}}, notRefusal: true},
+		{name: "389 password history", code: 19, diag: "Failed to update password", written: nil, status: 400,
+			want: []string{"The directory refused the password: Failed to update password."}},
 		{name: "busy is no value", code: 51, diag: "busy", written: map[string][]string{"cn": {"x"}}, notRefusal: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := refused(&ldapstore.Error{Op: "add", DN: "CN=x,DC=example,DC=com", Code: tt.code, Diagnostic: tt.diag}, tt.written, "userPassword", pw)
+			lerr := &ldapstore.Error{Op: "add", DN: "CN=x,DC=example,DC=com", Code: tt.code, Diagnostic: tt.diag}
+			err := refused(lerr, tt.written, "userPassword", pw)
+			if tt.written == nil {
+				err = refusedPassword(lerr, pw)
+			}
 			if strings.Contains(err.Error(), pw) {
 				t.Errorf("the log text has the password: %s", err)
 			}

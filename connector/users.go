@@ -122,6 +122,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+		err = refusedPassword(err, password)
 	}
 	if deactivate && err == nil {
 		err = u.deactivateNew(ctx, dn)
@@ -320,7 +321,7 @@ func (u *users) writePassword(ctx context.Context, dn, password string) error {
 		err := u.store.SetPassword(ctx, dn, password)
 		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
 		if err != nil {
-			return err
+			return refusedPassword(err, password)
 		}
 		digest, err := u.withDigest(nil, password)
 		if err != nil {
@@ -336,7 +337,7 @@ func (u *users) writePassword(ctx context.Context, dn, password string) error {
 	}
 	err = u.store.Modify(ctx, dn, changes)
 	u.audit.Write(ctx, "password", dn, changeAttrs(changes), err)
-	return err
+	return refusedPassword(err, password)
 }
 
 // deprovisionAnyway writes the deactivation of an update whose password
