@@ -190,7 +190,11 @@ type Users struct {
 	Filter string `yaml:"filter"`
 	// ObjectClasses are written on create.
 	ObjectClasses []string `yaml:"objectClasses"`
-	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>.
+	// RDNAttribute names the entry: <rdnAttribute>=<userName>,<createDN>
+	// (or its mapped value when it is not userNameAttribute, e.g. AD's cn).
+	// When it is not userNameAttribute and another entry already has that
+	// name, the new entry gets "<name> 2" (3, …), and a rename of userName
+	// renames an entry whose RDN was made from the old userName.
 	RDNAttribute string `yaml:"rdnAttribute"`
 	// IDAttribute holds the immutable SCIM id. Default "entryUUID"
 	// ("objectGUID" for activedirectory, "nsUniqueId" for 389ds).
@@ -296,6 +300,46 @@ type Password struct {
 	// ldap.startTLS must be true, and the bridge refuses at run time to
 	// send it on a connection without TLS.
 	Method string `yaml:"method"`
+	// DigestAttribute is an attribute of the user's entry where the bridge
+	// keeps a keyed digest (HMAC-SHA256 with DigestKey and a random salt,
+	// never the password or a plain hash) of the last password it wrote,
+	// so that it writes a password only when it differs from that one:
+	// the Okta agent sends the password with every update, and each write
+	// of unicodePwd resets pwdLastSet (the password never expires, and
+	// "must change password at next logon" is cleared). The service
+	// account must be able to read and write it; anyone who can read it
+	// learns when a user's password was last pushed, and with the key
+	// could test guesses offline. Default for activedirectory with method
+	// unicodePwd: msDS-cloudExtensionAttribute20 (Windows Server 2012
+	// schema and later, and Samba); elsewhere none, since the stored hash
+	// is compared instead. "-" turns it off: every password a client
+	// sends is written. README "Passwords that did not change" weighs
+	// the alternatives.
+	DigestAttribute string `yaml:"digestAttribute"`
+	// DigestKey is the secret HMAC key for DigestAttribute, at least 16
+	// characters (prefer ${ENV} or DigestKeyFile). Default: a key derived
+	// from ldap.bindPassword, so that changing that password makes the
+	// bridge write each user's password once more at the next push. Every
+	// bridge writing to the same directory needs the same key.
+	DigestKey string `yaml:"digestKey" secret:"true"`
+	// DigestKeyFile is read instead of DigestKey when set; one trailing
+	// newline is removed.
+	DigestKeyFile string `yaml:"digestKeyFile"`
+	// OnCreateWithout says what happens when a client creates an active
+	// user without a password (Entra never sends one): "generate" (a
+	// random password of 24 characters that meets Active Directory's
+	// complexity rules; it is never logged or returned, and the user gets
+	// a password by a reset later; default for activedirectory),
+	// "disabled" (the account is created disabled, active: false, and is
+	// enabled by the update that brings a password), "refuse" (400; users
+	// created with active: false are still accepted) or "allow" (created
+	// without a password; default elsewhere).
+	OnCreateWithout string `yaml:"onCreateWithout"`
+	// MustChangeGenerated (onCreateWithout generate, method unicodePwd)
+	// creates the account with "user must change password at next logon"
+	// (pwdLastSet 0), for sites where the help desk hands out the first
+	// password with a reset that keeps that flag.
+	MustChangeGenerated bool `yaml:"mustChangeGenerated"`
 }
 
 // Deactivation says how active:false is stored.

@@ -90,6 +90,7 @@ func (u *Users) applyDefaults(directory string) {
 		// unicodePwd (the preset set the method for that).
 		setDefault(&u.Password.Method, PasswordAttribute)
 	}
+	setDefault(&u.Password.OnCreateWithout, OnCreateAllow)
 	u.Deactivation.applyDefaults(directory)
 }
 

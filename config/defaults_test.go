@@ -32,7 +32,7 @@ func TestApplyDefaultsOpenLDAP(t *testing.T) {
 			IDFormat:         "string",
 			CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "entryCSN",
 			UserNameAttribute: "uid",
-			Password:          Password{Attribute: "userPassword", Method: "exop"},
+			Password:          Password{Attribute: "userPassword", Method: "exop", OnCreateWithout: "allow"},
 			Deactivation:      Deactivation{Strategy: "attribute", Attribute: "pwdAccountLockedTime", InactiveValue: "000001010000Z"},
 		},
 		Groups: Groups{
@@ -80,7 +80,7 @@ func TestApplyDefaultsGeneric(t *testing.T) {
 		IDFormat:         "string",
 		CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "-",
 		UserNameAttribute: "cn",
-		Password:          Password{Attribute: "userPassword", Method: "attribute"},
+		Password:          Password{Attribute: "userPassword", Method: "attribute", OnCreateWithout: "allow"},
 		Deactivation:      Deactivation{Strategy: "none"},
 	}
 	if !reflect.DeepEqual(c.Users, want) {
@@ -102,7 +102,7 @@ func TestApplyDefaultsKeepsSettings(t *testing.T) {
 		Users: Users{
 			BaseDN: "ou=a", CreateDN: "ou=b", Filter: "(x=y)", ObjectClasses: []string{"account"},
 			RDNAttribute: "cn", IDAttribute: "nsUniqueId", UserNameAttribute: "mail",
-			Password:     Password{Attribute: "-", Method: "attribute"},
+			Password:     Password{Attribute: "-", Method: "attribute", OnCreateWithout: "allow"},
 			Deactivation: Deactivation{Attribute: "nsAccountLock", InactiveValue: "TRUE"},
 		},
 		Log: Log{Level: "debug", Format: "json"},
@@ -118,7 +118,7 @@ func TestApplyDefaultsKeepsSettings(t *testing.T) {
 		BaseDN: "ou=a", CreateDN: "ou=b", Filter: "(x=y)", ObjectClasses: []string{"account"},
 		RDNAttribute: "cn", IDAttribute: "nsUniqueId", IDFormat: "string", UserNameAttribute: "mail",
 		CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "entryCSN",
-		Password: Password{Attribute: "-", Method: "attribute"},
+		Password: Password{Attribute: "-", Method: "attribute", OnCreateWithout: "allow"},
 		// An attribute alone chooses the attribute strategy.
 		Deactivation: Deactivation{Strategy: "attribute", Attribute: "nsAccountLock", InactiveValue: "TRUE"},
 	}

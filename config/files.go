@@ -19,6 +19,7 @@ func (c *Config) resolveFiles(dir string) {
 		&c.Server.Auth.TokenFile,
 		&c.LDAP.BindPasswordFile,
 		&c.LDAP.CAFile,
+		&c.Users.Password.DigestKeyFile,
 	} {
 		if *p != "" && dir != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
@@ -40,6 +41,15 @@ func (c *Config) readSecretFiles() problems {
 			p.add("ldap.bindPasswordFile", "%s is empty; write the bind password into it", name)
 		} else {
 			c.LDAP.BindPassword = pw
+		}
+	}
+	if name := c.Users.Password.DigestKeyFile; name != "" {
+		if c.Users.Password.DigestKey != "" {
+			p.add("users.password.digestKeyFile", "set either users.password.digestKey or users.password.digestKeyFile, not both; remove one")
+		} else if key, err := readPasswordFile(name); err != nil {
+			p = append(p, fileError("users.password.digestKeyFile", "key", err))
+		} else {
+			c.Users.Password.DigestKey = key
 		}
 	}
 	if name := c.Server.Auth.TokenFile; name != "" {

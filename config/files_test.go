@@ -191,7 +191,7 @@ func TestLoadFull(t *testing.T) {
 				{LDAP: "cn", Template: "{name.givenName} {name.familyName}", Default: "{userName}"},
 				{SCIM: "urn:example:params:scim:schemas:extension:acme:2.0:User:vip", LDAP: "acmeVIP", Type: "boolean"},
 			},
-			Password:     Password{Attribute: "userPassword", Method: "exop"},
+			Password:     Password{Attribute: "userPassword", Method: "exop", OnCreateWithout: "allow"},
 			Deactivation: Deactivation{Strategy: "attribute", Attribute: "pwdAccountLockedTime", InactiveValue: "000001010000Z"},
 		},
 		Groups: Groups{

@@ -12,6 +12,11 @@ const (
 	DirectoryActiveDirectory = "activedirectory"
 	Directory389DS           = "389ds"
 
+	// What users.password.onCreateWithout may say.
+	OnCreateGenerate = "generate"
+	OnCreateDisabled = "disabled"
+	OnCreateRefuse   = "refuse"
+	OnCreateAllow    = "allow"
 	// PasswordUnicodePwd writes Active Directory's unicodePwd: the
 	// password in double quotes, UTF-16LE encoded, only over TLS.
 	PasswordUnicodePwd = "unicodePwd"
@@ -47,8 +52,9 @@ func (c *Config) applyPreset() {
 }
 
 func (u *Users) presetActiveDirectory() {
-	// CN names the entry; the logon name is an attribute, so a rename in
-	// SCIM changes sAMAccountName and leaves the DN alone.
+	// CN names the entry; the logon name is an attribute. A SCIM rename
+	// changes sAMAccountName, and the CN too when it was made from the old
+	// userName, so that the old name does not block the next user's CN.
 	setDefault(&u.RDNAttribute, "cn")
 	if len(u.ObjectClasses) == 0 {
 		u.ObjectClasses = []string{"top", "person", "organizationalPerson", "user"}
@@ -63,6 +69,14 @@ func (u *Users) presetActiveDirectory() {
 	if strings.EqualFold(u.Password.Attribute, "unicodePwd") {
 		setDefault(&u.Password.Method, PasswordUnicodePwd)
 	}
+	if u.Password.Method == PasswordUnicodePwd {
+		// unicodePwd cannot be read back to compare (README "Passwords
+		// that did not change").
+		setDefault(&u.Password.DigestAttribute, "msDS-cloudExtensionAttribute20")
+	}
+	// Windows AD does not enable an account without a password, and
+	// Entra never sends one.
+	setDefault(&u.Password.OnCreateWithout, OnCreateGenerate)
 	d := &u.Deactivation
 	if d.Strategy == "" && d.Attribute == "" {
 		d.Strategy = DeactivateFlag

@@ -29,7 +29,7 @@ func TestPresetDefaults(t *testing.T) {
 				RDNAttribute:  "cn", IDAttribute: "objectGUID", IDFormat: "guid",
 				CreatedAttribute: "whenCreated", ModifiedAttribute: "whenChanged", VersionAttribute: "uSNChanged",
 				UserNameAttribute: "sAMAccountName", UserNameMaxLength: 20,
-				Password:     Password{Attribute: "unicodePwd", Method: "unicodePwd"},
+				Password:     Password{Attribute: "unicodePwd", Method: "unicodePwd", DigestAttribute: "msDS-cloudExtensionAttribute20", OnCreateWithout: "generate"},
 				Deactivation: Deactivation{Strategy: "flag", Attribute: "userAccountControl", Mask: 2, CreateValue: 512},
 			},
 			Groups{
@@ -46,7 +46,7 @@ func TestPresetDefaults(t *testing.T) {
 				ObjectClasses: []string{"top", "person", "organizationalPerson", "inetOrgPerson"},
 				RDNAttribute:  "uid", IDAttribute: "nsUniqueId", IDFormat: "string", UserNameAttribute: "uid",
 				CreatedAttribute: "createTimestamp", ModifiedAttribute: "modifyTimestamp", VersionAttribute: "-",
-				Password:     Password{Attribute: "userPassword", Method: "exop"},
+				Password:     Password{Attribute: "userPassword", Method: "exop", OnCreateWithout: "allow"},
 				Deactivation: Deactivation{Strategy: "attribute", Attribute: "nsAccountLock", InactiveValue: "true"},
 			},
 			Groups{

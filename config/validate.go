@@ -24,6 +24,7 @@ func (c *Config) validate() problems {
 	if slices.Contains(directories, c.Directory) {
 		c.Users.check(&p)
 		c.checkPasswordTLS(&p)
+		c.checkDigestKey(&p)
 	}
 	c.Groups.check(&p)
 	checkOneOf(&p, "log.level", c.Log.Level, "debug", "info", "warn", "error")

@@ -32,6 +32,7 @@ func (u *Users) check(p *problems) {
 			`the attribute holding the password, or "-" to ignore passwords`, "userPassword")
 	}
 	checkOneOf(p, "users.password.method", u.Password.Method, PasswordExop, PasswordAttribute, PasswordUnicodePwd)
+	u.Password.check(p)
 	u.Deactivation.check(p)
 	checkMappings(p, "users.attributes", u.Attributes, userReserved, "User")
 }

@@ -189,6 +189,22 @@ func TestValidate(t *testing.T) {
 			`users.password.attribute: "user password" is not an LDAP attribute name; use letters, digits and "-", starting with a letter, or a numeric OID`},
 		{"password method", func(c *Config) { c.Users.Password.Method = "hash" },
 			`users.password.method: "hash" is not valid; use exop, attribute or unicodePwd`},
+		{"on create without", func(c *Config) { c.Users.Password.OnCreateWithout = "generated" },
+			`users.password.onCreateWithout: "generated" is not valid; use generate, disabled, refuse or allow (did you mean "generate"?)`},
+		{"digest attribute", func(c *Config) { c.Users.Password.DigestAttribute = "my digest" },
+			`users.password.digestAttribute: "my digest" is not an LDAP attribute name; use letters, digits and "-", starting with a letter, or a numeric OID`},
+		{"digest ok", func(c *Config) { c.Users.Password.DigestAttribute = "description" }, ""},
+		{"digest off", func(c *Config) { c.Users.Password.DigestAttribute = "-" }, ""},
+		{"digest with passwords ignored", func(c *Config) { c.Users.Password.DigestAttribute, c.Users.Password.Attribute = "description", "-" },
+			`users.password.digestAttribute: is set while users.password.attribute is "-" (passwords ignored); remove it`},
+		{"digest key short", func(c *Config) { c.Users.Password.DigestKey = "short" },
+			"users.password.digestKey: is shorter than 16 characters; use a long random key, e.g. from `openssl rand -base64 32`"},
+		{"digest key anonymous", func(c *Config) {
+			c.Users.Password.DigestAttribute = "description"
+			c.LDAP.BindDN, c.LDAP.BindPassword = "", ""
+		}, `users.password.digestKey: is needed for users.password.digestAttribute when the bridge binds anonymously; set it (e.g. ${SCIM2LDAP_DIGEST_KEY}) or users.password.digestKeyFile, or set digestAttribute: "-"`},
+		{"must change without unicodePwd", func(c *Config) { c.Users.Password.MustChangeGenerated = true },
+			"users.password.mustChangeGenerated: works only with users.password.method unicodePwd and onCreateWithout generate; remove it"},
 		{"deactivation strategy", func(c *Config) { c.Users.Deactivation.Strategy = "delete" },
 			`users.deactivation.strategy: "delete" is not valid; use attribute, flag or none`},
 		{"deactivation none", func(c *Config) { c.Users.Deactivation = Deactivation{Strategy: "none"} }, ""},

@@ -41,6 +41,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("manager", d.manager)
 			t.Run("nested groups", d.nesting)
 			t.Run("indirect memberships", d.indirectMemberships)
+			removedMembers(t, d.bed)
 		})
 	}
 }
@@ -248,18 +249,15 @@ func (d *dirSuite) rename(t *testing.T) {
 	if d.userDN(t, "dir.ren") != "" {
 		t.Error("the old userName is still stored")
 	}
-	// Where the RDN is the userName (OpenLDAP, 389-ds) the entry moves;
-	// AD keeps CN and changes sAMAccountName.
+	// The entry moves: where the RDN is the userName (OpenLDAP, 389-ds),
+	// and in AD, whose CN was made from the old userName and would
+	// otherwise block it for the next user (issue 18 item 4).
 	rdn, _, _ := strings.Cut(newDN, ",")
-	if strings.EqualFold(d.cfg.Users.RDNAttribute, d.cfg.Users.UserNameAttribute) {
-		if !strings.EqualFold(rdn, d.cfg.Users.RDNAttribute+"=dir.ren2") {
-			t.Errorf("DN after rename %s, want RDN %s=dir.ren2", newDN, d.cfg.Users.RDNAttribute)
-		}
-		if d.dir.Entry(t, oldDN) != nil {
-			t.Errorf("old entry %s still there", oldDN)
-		}
-	} else if !strings.EqualFold(newDN, oldDN) {
-		t.Errorf("DN changed from %s to %s though the RDN is not the userName", oldDN, newDN)
+	if !strings.EqualFold(rdn, d.cfg.Users.RDNAttribute+"=dir.ren2") {
+		t.Errorf("DN after rename %s, want RDN %s=dir.ren2", newDN, d.cfg.Users.RDNAttribute)
+	}
+	if d.dir.Entry(t, oldDN) != nil {
+		t.Errorf("old entry %s still there", oldDN)
 	}
 	if err := d.dir.CanBind(newDN, dirPass1); err != nil {
 		t.Errorf("bind after rename: %v", err)

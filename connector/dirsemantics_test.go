@@ -165,10 +165,10 @@ func TestActiveDirectorySemantics(t *testing.T) {
 	t.Run("examples/active-directory.yaml", func(t *testing.T) {
 		eb := bridgeFor(t, dir, exampleFor(t, dir, "active-directory.yaml", dir.LDAPSURL))
 		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
-			`"userName":"ad.example","name":{"givenName":"Ex","familyName":"Ample"},"password":"` + dirPass1 + `",` +
+			`"userName":"ad.example@example.com","name":{"givenName":"Ex","familyName":"Ample"},"password":"` + dirPass1 + `",` +
 			`"externalId":"00u1a2b3c4d5e6f7g8h9","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","organization":"Example"}}`
 		id := eb.create(body)
-		e := dir.Entry(t, dnOf("ad.example"), "userPrincipalName", "sAMAccountName", "employeeNumber", "department", "company", "userAccountControl")
+		e := dir.Entry(t, dnOf("ad.example@example.com"), "userPrincipalName", "sAMAccountName", "employeeNumber", "department", "company", "userAccountControl")
 		if first(e, "userprincipalname") != "ad.example@example.com" || first(e, "samaccountname") != "ad.example" || first(e, "employeenumber") != "00u1a2b3c4d5e6f7g8h9" ||
 			first(e, "department") != "R&D" || first(e, "company") != "Example" || first(e, "useraccountcontrol") != "512" {
 			t.Errorf("user entry: %v", e)
@@ -231,6 +231,9 @@ func TestActiveDirectorySemantics(t *testing.T) {
 		db.do("DELETE", "/Users/"+id, "").want(t, http.StatusNoContent)
 		db.do("DELETE", "/Groups/"+gid, "").want(t, http.StatusNoContent)
 	})
+
+	adNames(t, dir, b)
+	adPasswords(t, dir, b)
 
 	t.Run("no password in clear", func(t *testing.T) {
 		// Validation refuses this configuration; the run-time guard must
@@ -329,6 +332,9 @@ func TestDS389Semantics(t *testing.T) {
 	}
 	sb.do("DELETE", "/Users/"+sid, "").want(t, http.StatusNoContent)
 	sb.do("DELETE", "/Groups/"+str(sg.body, "id"), "").want(t, http.StatusNoContent)
+	ds389DeprovisionFirst(t, dir, sb)
+
+	ds389Refusals(t, dir, b)
 
 	// Plain LDAP: 389 DS refuses the Password Modify operation (13).
 	// Validation says so; a bridge started anyway says it per request.

@@ -104,6 +104,10 @@ func toSCIM(ctx context.Context, log *slog.Logger, op string, err error) error {
 		log.ErrorContext(ctx, "a directory limit stopped the request", "op", op, "err", err)
 		return scimErr(http.StatusInternalServerError, "", "A directory limit on the bridge's service account stopped the listing; the directory's admin must lift it: "+advice)
 	}
+	if e, ok := refusedValue(err); ok {
+		log.InfoContext(ctx, "directory refused a value", "op", op, "err", err)
+		return e
+	}
 	if e, ok := ldapToSCIM[ldapstore.Code(err)]; ok {
 		log.InfoContext(ctx, "directory refused request", "op", op, "err", err)
 		return e

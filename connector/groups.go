@@ -93,7 +93,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(mapping.Projection{}))
 	g.audit.Write(ctx, "add", dn, keys(entry), writeErr(err))
 	if err != nil {
-		return scim.Resource{}, nameConflict(err, g.kind, name)
+		return scim.Resource{}, createConflict(err, entry, "", g.kind, name)
 	}
 	return g.resource(ctx, e, mapping.Projection{})
 }

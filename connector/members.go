@@ -113,7 +113,7 @@ func (d *memberDelta) apply(op patchOp) (bool, error) {
 func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) ([]ldapstore.Change, error) {
 	attr := g.cfg.MemberAttribute
 	if d.replace {
-		want, nested, err := g.resolveMembers(ctx, d.target)
+		want, nested, err := g.resolveMembers(ctx, d.target, false)
 		if err != nil {
 			return nil, err
 		}
@@ -137,11 +137,14 @@ func (g *groups) memberChanges(ctx context.Context, dn string, d *memberDelta) (
 		}
 		return memberMods(attr, add, del), nil
 	}
-	addVals, nested, err := g.resolveMembers(ctx, d.add)
+	addVals, nested, err := g.resolveMembers(ctx, d.add, false)
 	if err != nil {
 		return nil, err
 	}
-	delVals, err := g.resolve(ctx, d.remove)
+	// A user who is gone is no member: removing it leaves the group as the
+	// client wants it, as a re-sent remove does (Okta and Entra remove
+	// members after deleting their users).
+	delVals, _, err := g.resolveMembers(ctx, d.remove, true)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +207,7 @@ func (g *groups) sameMember(a, b string) bool {
 // uids, and group DNs: see resolveMembers in nesting.go). An id that is no
 // member is a 400 and nothing is written.
 func (g *groups) resolve(ctx context.Context, ids []string) ([]string, error) {
-	vals, _, err := g.resolveMembers(ctx, ids)
+	vals, _, err := g.resolveMembers(ctx, ids, false)
 	return vals, err
 }
 

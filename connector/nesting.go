@@ -23,7 +23,7 @@ const maxNesting = 32
 // DNs or uids, group DNs) and reports which values are groups. An id that
 // is neither a user nor a group is a 400, as is a group in a posixGroup,
 // whose memberUid can only hold user names.
-func (g *groups) resolveMembers(ctx context.Context, ids []string) ([]string, map[string]bool, error) {
+func (g *groups) resolveMembers(ctx context.Context, ids []string, skipUnknown bool) ([]string, map[string]bool, error) {
 	u := g.users
 	byID := map[string]string{} // lower-cased id as sent → value
 	isGroup := map[string]bool{}
@@ -69,6 +69,8 @@ func (g *groups) resolveMembers(ctx context.Context, ids []string) ([]string, ma
 		for _, id := range missing {
 			dn, ok := groupDNs[strings.ToLower(id)]
 			switch {
+			case !ok && skipUnknown:
+				continue
 			case !ok:
 				return nil, nil, badValue(fmt.Sprintf("member %q is not the id of a user or a group", id))
 			case !g.byDN:
@@ -80,7 +82,9 @@ func (g *groups) resolveMembers(ctx context.Context, ids []string) ([]string, ma
 	}
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, byID[strings.ToLower(id)])
+		if v, ok := byID[strings.ToLower(id)]; ok {
+			out = append(out, v)
+		}
 	}
 	return dedupe(out), isGroup, nil
 }

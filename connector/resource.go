@@ -169,7 +169,7 @@ func (d *dirType) rename(ctx context.Context, dn, current, name, nameAttr, rdnAt
 	newDN, err := d.store.Rename(ctx, dn, rdnAttr, name)
 	d.audit.Write(ctx, "rename", dn, []string{rdnAttr}, err)
 	if err != nil {
-		return dn, nil, nameConflict(err, d.kind, name)
+		return dn, nil, nameConflict(refused(err, map[string][]string{rdnAttr: {name}}, ""), d.kind, name)
 	}
 	return newDN, nil, nil
 }
@@ -181,7 +181,7 @@ func (d *dirType) modify(ctx context.Context, dn string, changes []ldapstore.Cha
 	}
 	err := d.store.Modify(ctx, dn, changes)
 	d.audit.Write(ctx, "modify", dn, changeAttrs(changes), err)
-	return err
+	return refusedChanges(err, changes, "")
 }
 
 // modifyRead sends one modify (nothing when there are no changes), audits
@@ -191,6 +191,9 @@ func (d *dirType) modifyRead(ctx context.Context, dn string, changes []ldapstore
 	e, err := d.store.ModifyRead(ctx, dn, changes, attrs)
 	if len(changes) > 0 {
 		d.audit.Write(ctx, "modify", dn, changeAttrs(changes), writeErr(err))
+	}
+	if werr := writeErr(err); werr != nil {
+		return e, refusedChanges(werr, changes, "")
 	}
 	return e, err
 }

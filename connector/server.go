@@ -107,7 +107,7 @@ func New(cfg *config.Config, store *ldapstore.Store, log *slog.Logger) (*Server,
 func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger, unmapped *unmappedPolicy) ([]scim.ResourceType, error) {
 	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
-	u := &users{cfg: cfg.Users, dangling: &danglingSet{}}
+	u := &users{cfg: cfg.Users, dangling: &danglingSet{}, digestKey: cfg.PasswordDigestKey()}
 	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
 		return nil, err
 	}

@@ -20,8 +20,9 @@ import (
 // users implements the SCIM User resource on top of the directory.
 type users struct {
 	dirType
-	cfg    config.Users
-	groups *groups // nil when groups are not configured
+	cfg       config.Users
+	groups    *groups // nil when groups are not configured
+	digestKey []byte  // HMAC key of users.password.digestAttribute
 	// dangling remembers the stale references this bridge logged.
 	dangling *danglingSet
 }
@@ -61,7 +62,14 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		}
 	}
 	entry[u.cfg.UserNameAttribute] = []string{userName}
-	password, hasPassword := u.password(doc)
+	active := true
+	if v, ok := mapping.AsBool(mapping.LookupFold(doc, "active")); ok {
+		active = v
+	}
+	password, hasPassword, generated, active, err := u.createPassword(doc, userName, active)
+	if err != nil {
+		return scim.Resource{}, err
+	}
 	switch {
 	case hasPassword && u.cfg.Password.Method == config.PasswordAttribute:
 		entry[u.cfg.Password.Attribute] = []string{password}
@@ -70,9 +78,15 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		// password (it refuses to enable one that has none).
 		entry[u.cfg.Password.Attribute] = []string{ldapstore.UnicodePwdValue(password)}
 	}
-	active := true
-	if v, ok := mapping.AsBool(mapping.LookupFold(doc, "active")); ok {
-		active = v
+	if hasPassword && !generated && u.digestOn() {
+		d, err := u.passwordDigest(password)
+		if err != nil {
+			return scim.Resource{}, err
+		}
+		entry[u.cfg.Password.DigestAttribute] = []string{d}
+	}
+	if generated && u.cfg.Password.MustChangeGenerated {
+		entry["pwdLastSet"] = []string{"0"}
 	}
 	if d := u.cfg.Deactivation; d.Strategy == config.DeactivateFlag && d.CreateValue != 0 {
 		// 512 or 514 for AD: created enabled or disabled in one step.
@@ -94,12 +108,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	exop := hasPassword && u.cfg.Password.Method == config.PasswordExop
 	deactivate := !active && entry[u.cfg.Deactivation.Attribute] == nil
 	var e *ldapstore.Entry
-	var err error
-	if exop || deactivate {
-		err = u.store.Add(ctx, dn, entry)
-	} else {
-		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
-	}
+	dn, e, err = u.addUser(ctx, dn, entry, !exop && !deactivate, u.ldapAttributes(mapping.Projection{}))
 	if err = writeErr(err); err != nil {
 		u.audit.Write(ctx, "add", dn, keys(entry), err)
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
@@ -107,7 +116,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 			// password when its policy requires one.
 			return scim.Resource{}, badValue("The directory does not enable an account without a password; send a password, or create the user with active: false.")
 		}
-		return scim.Resource{}, nameConflict(err, u.kind, userName)
+		return scim.Resource{}, nameConflict(refused(err, entry, u.cfg.Password.Attribute, password), u.kind, userName)
 	}
 	u.audit.Write(ctx, "add", dn, keys(entry), nil)
 	// The remaining steps need the entry to exist. If one fails, the entry
@@ -118,6 +127,7 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+		err = refusedPassword(err, password)
 	}
 	if deactivate && err == nil {
 		err = u.deactivateNew(ctx, dn)
@@ -269,6 +279,7 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 		}
 	}
 	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
+	var lock []ldapstore.Change // the deactivation, if this update deactivates
 	if v := mapping.LookupFold(doc, "active"); v != nil {
 		active, ok := mapping.AsBool(v)
 		if !ok {
@@ -283,19 +294,23 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 				return scim.Resource{}, err
 			}
 			changes = append(changes, cs...)
+			if !active {
+				lock = cs
+			}
 		}
 	}
 	// Password before the modify that may carry the lock: ppolicy lifts
 	// an account lock when the password changes.
 	if password, ok := u.password(doc); ok {
 		if err := u.writePassword(ctx, dn, password); err != nil {
-			return scim.Resource{}, err
+			return scim.Resource{}, u.deprovisionAnyway(ctx, dn, lock, err)
 		}
 	}
 	fresh, err := u.modifyRead(ctx, dn, changes, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, err
 	}
+	fresh = u.followRDN(ctx, fresh, current, userName)
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
 		return scim.Resource{}, err
 	}
@@ -310,9 +325,13 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 // reset password ages and fill the password history. The check reads the
 // stored hash and compares locally, so it never counts as a failed bind.
 func (u *users) writePassword(ctx context.Context, dn, password string) error {
-	// unicodePwd cannot be read, so it cannot be compared: it is written
-	// every time, as an admin reset, which AD does not check against the
-	// password history.
+	// unicodePwd cannot be read, so it cannot be compared: the digest of
+	// the last password written stands in for it (without one it is
+	// written every time, as an admin reset, which AD does not check
+	// against the password history).
+	if same, err := u.lastPushedPassword(ctx, dn, password); err != nil || same {
+		return err
+	}
 	if u.cfg.Password.Method != config.PasswordUnicodePwd {
 		same, err := u.store.PasswordMatches(ctx, dn, u.cfg.Password.Attribute, password)
 		if err != nil && !stderrors.Is(err, ldapstore.ErrPasswordUnknown) {
@@ -322,17 +341,45 @@ func (u *users) writePassword(ctx context.Context, dn, password string) error {
 			return nil
 		}
 	}
-	var err error
+	value := password
 	switch u.cfg.Password.Method {
 	case config.PasswordExop:
-		err = u.store.SetPassword(ctx, dn, password)
+		err := u.store.SetPassword(ctx, dn, password)
+		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
+		if err != nil {
+			return refusedPassword(err, password)
+		}
+		digest, err := u.withDigest(nil, password)
+		if err != nil {
+			return err
+		}
+		return u.modify(ctx, dn, digest)
 	case config.PasswordUnicodePwd:
-		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{ldapstore.UnicodePwdValue(password)}}})
-	default:
-		err = u.store.Modify(ctx, dn, []ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{password}}})
+		value = ldapstore.UnicodePwdValue(password)
 	}
-	u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
-	return err
+	changes, err := u.withDigest([]ldapstore.Change{{Op: ldapstore.ChangeReplace, Attr: u.cfg.Password.Attribute, Values: []string{value}}}, password)
+	if err != nil {
+		return err
+	}
+	err = u.store.Modify(ctx, dn, changes)
+	u.audit.Write(ctx, "password", dn, changeAttrs(changes), err)
+	return refusedPassword(err, password)
+}
+
+// deprovisionAnyway writes the deactivation of an update whose password
+// could not be written, then answers the password's error: a password
+// the directory refuses (policy, history) must never keep a user who is
+// being deprovisioned able to sign in.
+func (u *users) deprovisionAnyway(ctx context.Context, dn string, lock []ldapstore.Change, passwordErr error) error {
+	if len(lock) == 0 {
+		return passwordErr
+	}
+	if err := u.modify(ctx, dn, lock); err != nil {
+		u.log.ErrorContext(ctx, "deactivation not written after the password failed", "dn", dn, "err", err)
+		return passwordErr
+	}
+	u.log.InfoContext(ctx, "deactivation written although the password was refused", "dn", dn)
+	return passwordErr
 }
 
 // checkUserNameLength enforces users.userNameMaxLength (sAMAccountName

@@ -20,8 +20,9 @@ type template struct {
 // attribute needs (sub-attribute, [type eq "x"] or [primary eq true])
 // compiled once, when the configuration is loaded.
 type placeholder struct {
-	path scimfilter.AttrPath
-	sel  *Field
+	path  scimfilter.AttrPath
+	sel   *Field
+	funcs []templateFunc // applied in order to the value, e.g. {userName|localPart}
 }
 
 func parseTemplate(s string) (*template, error) {
@@ -43,7 +44,15 @@ func parseTemplate(s string) (*template, error) {
 		if strings.IndexByte(rest[:open], '}') >= 0 {
 			return nil, fmt.Errorf("%q has a '}' without '{'", s)
 		}
-		p, err := scimfilter.ParsePath(strings.TrimSpace(rest[open+1 : open+end]))
+		pathText, funcText, hasFuncs := strings.Cut(rest[open+1:open+end], "|")
+		var funcs []templateFunc
+		if hasFuncs {
+			var err error
+			if funcs, err = parseTemplateFuncs(funcText); err != nil {
+				return nil, fmt.Errorf("placeholder %q in %q: %w", rest[open:open+end+1], s, err)
+			}
+		}
+		p, err := scimfilter.ParsePath(strings.TrimSpace(pathText))
 		if err != nil {
 			return nil, fmt.Errorf("placeholder %q in %q is not a SCIM attribute path: %w", rest[open:open+end+1], s, err)
 		}
@@ -57,7 +66,7 @@ func parseTemplate(s string) (*template, error) {
 			}
 		}
 		t.literals = append(t.literals, rest[:open])
-		t.placeholders = append(t.placeholders, placeholder{path: p, sel: sel})
+		t.placeholders = append(t.placeholders, placeholder{path: p, sel: sel, funcs: funcs})
 		rest = rest[open+end+1:]
 	}
 }
@@ -68,8 +77,9 @@ func (t *template) render(doc map[string]interface{}) string {
 	for i, lit := range t.literals {
 		b.WriteString(lit)
 		if i < len(t.placeholders) {
-			if v := t.placeholders[i].strings(doc); len(v) > 0 {
-				b.WriteString(v[0])
+			ph := t.placeholders[i]
+			if v := ph.strings(doc); len(v) > 0 {
+				b.WriteString(applyTemplateFuncs(ph.funcs, v[0]))
 			}
 		}
 	}

@@ -1,0 +1,111 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+// maxRDNSuffix bounds the search for a free RDN: "CN=Alice Anders 2" …
+// "CN=Alice Anders 50"; more namesakes than that in one container is
+// not a naming problem the bridge should paper over.
+const maxRDNSuffix = 50
+
+// rdnSuffix is the " <n>" a free RDN got.
+var rdnSuffix = regexp.MustCompile(` [0-9]+$`)
+
+// rdnFree reports whether a name collision can be solved by numbering the
+// RDN: only when the RDN is not the userName itself (then the userName is
+// taken, a real 409), as in Active Directory's CN=<name>.
+func (u *users) rdnFree() bool {
+	return !strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute)
+}
+
+// addUser adds the entry at dn. When another entry already holds that
+// RDN (a renamed user kept CN=alice, or two people share a name) it
+// numbers the RDN as AD administrators do (CN=Alice Anders 2) and tries
+// again: the userName was checked free, so the RDN must not block it.
+// It returns the DN the entry got and, with read, the entry as added.
+func (u *users) addUser(ctx context.Context, dn string, entry map[string][]string, read bool, readAttrs []string) (string, *ldapstore.Entry, error) {
+	rdnAttr := u.cfg.RDNAttribute
+	_, first, err := ldapstore.RDNValue(dn)
+	if err != nil {
+		return dn, nil, err
+	}
+	for n := 2; ; n++ {
+		var e *ldapstore.Entry
+		if read {
+			e, err = u.store.AddRead(ctx, dn, entry, readAttrs)
+		} else {
+			err = u.store.Add(ctx, dn, entry)
+		}
+		if ldapstore.Code(err) != ldapstore.CodeEntryAlreadyExists || !u.rdnFree() || n > maxRDNSuffix {
+			return dn, e, err
+		}
+		// AD answers 68 also for a sAMAccountName another entry has; only
+		// an existing entry at dn is an RDN collision.
+		if taken, lerr := u.dnExists(ctx, dn); lerr != nil || !taken {
+			if e, ok := refusedValue(refused(err, entry, u.cfg.Password.Attribute)); ok {
+				return dn, nil, e
+			}
+			return dn, nil, err
+		}
+		value := first + " " + strconv.Itoa(n)
+		for a := range entry {
+			if strings.EqualFold(a, rdnAttr) {
+				entry[a] = []string{value}
+			}
+		}
+		dn = ldapstore.ChildDN(rdnAttr, value, u.cfg.CreateDN)
+	}
+}
+
+func (u *users) dnExists(ctx context.Context, dn string) (bool, error) {
+	es, err := u.store.Search(ctx, ldapstore.SearchRequest{BaseDN: dn, Scope: ldapstore.ScopeBase, Filter: ldapstore.All(), Attributes: []string{"1.1"}})
+	if ldapstore.Code(err) == ldapstore.CodeNoSuchObject {
+		return false, nil
+	}
+	return len(es) > 0, err
+}
+
+// followRDN renames the entry with its userName when its RDN was made from
+// the old one (CN=alice, or CN=alice 2), so that the old userName no
+// longer blocks a new user's RDN. The userName change is already written;
+// a rename that fails leaves the old RDN, which is logged, not an error:
+// the next create with that name numbers its RDN instead.
+func (u *users) followRDN(ctx context.Context, e *ldapstore.Entry, oldName, newName string) *ldapstore.Entry {
+	if !u.rdnFree() || strings.EqualFold(oldName, newName) {
+		return e
+	}
+	attr, value, err := ldapstore.RDNValue(e.DN)
+	if err != nil || !strings.EqualFold(attr, u.cfg.RDNAttribute) {
+		return e
+	}
+	if !strings.EqualFold(value, oldName) && !strings.EqualFold(rdnSuffix.ReplaceAllString(value, ""), oldName) {
+		return e
+	}
+	target := newName
+	for n := 2; n <= maxRDNSuffix+1; n++ {
+		newDN, rerr := u.store.Rename(ctx, e.DN, u.cfg.RDNAttribute, target)
+		u.audit.Write(ctx, "rename", e.DN, []string{u.cfg.RDNAttribute}, rerr)
+		if rerr == nil {
+			fresh, err := u.readUser(ctx, newDN)
+			if err != nil {
+				u.log.WarnContext(ctx, "renamed entry could not be read back", "dn", newDN, "err", err)
+				return e
+			}
+			return fresh
+		}
+		if ldapstore.Code(rerr) != ldapstore.CodeEntryAlreadyExists {
+			err = rerr
+			break
+		}
+		target = fmt.Sprintf("%s %d", newName, n)
+	}
+	u.log.WarnContext(ctx, "entry keeps its old name after a userName change", "dn", e.DN, "userName", newName, "err", err)
+	return e
+}
