@@ -83,6 +83,9 @@ func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit i
 	if offset < 0 || limit < 0 {
 		return nil, 0, wrapErr("search", r.BaseDN, errors.New("negative offset or limit"))
 	}
+	if len(r.Bases) > 1 {
+		return s.searchPageBases(ctx, r, offset, limit)
+	}
 	if len(r.Sort) == 1 && r.Sort[0].Reverse && s.reverseIgnored(ctx) {
 		return s.reversedPage(ctx, r, offset, limit)
 	}
