@@ -34,6 +34,7 @@ func (u *Users) check(p *problems) {
 	checkOneOf(p, "users.password.method", u.Password.Method, PasswordExop, PasswordAttribute, PasswordUnicodePwd)
 	u.Deactivation.check(p)
 	checkMappings(p, "users.attributes", u.Attributes, userReserved, "User")
+	u.checkTree(p)
 }
 
 func (d *Deactivation) check(p *problems) {
@@ -153,7 +154,7 @@ func checkMappings(p *problems, path string, mappings []AttributeMapping, reserv
 		switch {
 		case scim != "" && m.Template != "":
 			p.add(at, "set scim or template, not both; a template entry is derived and never read back")
-		case scim == "" && m.Template == "":
+		case scim == "" && m.Template == "" && m.AllocateFrom == 0:
 			p.add(at, "set scim (the SCIM attribute stored in %s) or template (to derive its value)", nonEmpty(m.LDAP, "ldap"))
 		case m.Template != "":
 			checkTemplate(p, at+".template", m.Template)

@@ -38,6 +38,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("etags where writes can be conditional", d.etagsTruthful)
 			t.Run("sorting", d.sorting)
 			t.Run("search by POST", d.searchByPost)
+			t.Run("tree", d.tree)
 		})
 	}
 }

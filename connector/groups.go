@@ -101,7 +101,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 // the clash is visible in the directory.
 func (g *groups) nextGID(ctx context.Context) (int, error) {
 	es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-		BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Present("gidNumber"), Attributes: []string{"gidNumber"},
+		BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.Present("gidNumber"), Attributes: []string{"gidNumber"},
 	})
 	if err != nil {
 		return 0, err

@@ -105,7 +105,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
 	u := &users{cfg: cfg.Users}
-	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
+	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, mappedOnly(cfg.Users.Attributes), uSchemas, uExts, mapping.UserReserved); err != nil {
 		return nil, err
 	}
 	var err error
@@ -121,6 +121,9 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 		u.builtin = names("userName", "id", "meta", "schemas", "groups", "active", "password")
 	}
 	u.filter.aliases = map[string]string{"email": "emails"}
+	if err := u.initTree(cfg); err != nil {
+		return nil, err
+	}
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 		Description: optional.NewString("User accounts in the directory"),
@@ -141,6 +144,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	g.version = versionAttr(cfg.Groups.VersionAttribute)
 	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
+	g.bases = searchBases(cfg.Groups.Bases())
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{

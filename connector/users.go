@@ -22,6 +22,11 @@ type users struct {
 	dirType
 	cfg    config.Users
 	groups *groups // nil when groups are not configured
+	// tree places and moves entries; gen are the generated values and
+	// genAttrs those kept on update (tree.go, generate.go).
+	tree     *tree
+	gen      []genField
+	genAttrs []string
 }
 
 var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -77,13 +82,24 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		}
 		entry[d.Attribute] = []string{v}
 	}
+	u.lifecycleOnCreate(entry, doc, active)
+	if err := u.generate(ctx, entry, doc); err != nil {
+		return scim.Resource{}, err
+	}
+	parent := u.cfg.CreateDN
+	if u.tree.moves() {
+		parent = u.tree.parentFor(doc, active)
+		if err := u.ensureContainer(ctx, parent); err != nil {
+			return scim.Resource{}, err
+		}
+	}
 	rdnValue := userName
 	if !strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
 		if v := entry[u.cfg.RDNAttribute]; len(v) > 0 {
 			rdnValue = v[0]
 		}
 	}
-	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, u.cfg.CreateDN)
+	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, parent)
 	// The entry the add answers with (AddRead) is the final one unless a
 	// later step writes to it; then it is read after that step.
 	exop := hasPassword && u.cfg.Password.Method == config.PasswordExop
@@ -110,6 +126,12 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// first: ppolicy lifts an account lock when the password changes, so
 	// a pending (inactive) user must be locked after it.
 	err = u.settleCreateRace(ctx, dn, userName)
+	if err == nil && len(u.gen) > 0 {
+		var changed bool
+		if dn, changed, err = u.settleGenerated(ctx, dn, entry, doc); changed {
+			e = nil // read again below
+		}
+	}
 	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
@@ -255,7 +277,14 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			return scim.Resource{}, err
 		}
 	}
-	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
+	skip := append([]string{u.cfg.RDNAttribute, u.cfg.UserNameAttribute}, u.genAttrs...)
+	changes = append(changes, u.mappedChanges(e, doc, u.document(e), skip...)...)
+	dn, regen, err := u.regenerated(ctx, dn, doc, u.document(e))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	changes = append(changes, regen...)
+	wantActive := u.isActive(e)
 	if v := mapping.LookupFold(doc, "active"); v != nil {
 		active, ok := mapping.AsBool(v)
 		if !ok {
@@ -270,7 +299,12 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 				return scim.Resource{}, err
 			}
 			changes = append(changes, cs...)
+			changes = append(changes, u.lifecycleChanges(doc, active)...)
 		}
+		wantActive = active
+	}
+	if dn, err = u.place(ctx, dn, doc, wantActive); err != nil {
+		return scim.Resource{}, err
 	}
 	// Password before the modify that may carry the lock: ppolicy lifts
 	// an account lock when the password changes.

@@ -1,0 +1,246 @@
+package connector_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scim2ldap/scim2ldap/config"
+	"github.com/scim2ldap/scim2ldap/internal/testldap"
+	"github.com/scim2ldap/scim2ldap/ldapstore"
+)
+
+const enterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+// treeConfig is the suite's preset config plus issue 13's tree: department
+// OUs made on demand, a disabled OU searched as a second base, a generated
+// unique employeeNumber (≤ 12 characters) and uidNumber from 10000.
+func (d *dirSuite) treeConfig(t *testing.T) *config.Config {
+	cfg := presetConfig(t, d.dir)
+	people, disabled := d.dir.PeopleDN, "ou=Disabled Users,"+d.dir.BaseDN
+	deptAttr := "departmentNumber"
+	if d.dir.Kind == testldap.SambaAD {
+		deptAttr = "department"
+		people, disabled = "OU=People,"+d.dir.BaseDN, "OU=Disabled Users,"+d.dir.BaseDN
+	}
+	u := &cfg.Users
+	u.BaseDNs = []string{disabled}
+	u.Placement = config.Placement{CreateContainers: true, Rules: []config.PlacementRule{
+		{When: `enterprise.department != ""`, Container: "ou={enterprise.department}," + people},
+	}}
+	u.OnDeactivate = config.OnDeactivate{MoveTo: disabled, Set: []config.SetAttribute{{LDAP: "description", Template: "Disabled by scim2ldap {now}"}}}
+	u.Attributes = append(u.Attributes,
+		config.AttributeMapping{SCIM: enterpriseUser + ":department", LDAP: deptAttr},
+		config.AttributeMapping{LDAP: "employeeNumber", Template: `{lower(ascii(regexReplace(localpart(userName), "[.][0-9]+$", "")))}`, Unique: true, MaxLength: 12},
+		config.AttributeMapping{LDAP: "uidNumber", AllocateFrom: 10000},
+	)
+	if d.dir.Kind != testldap.SambaAD {
+		// posixAccount holds uidNumber; AD's user class has it already.
+		u.ObjectClasses = append(u.ObjectClasses, "posixAccount")
+		u.Attributes = append(u.Attributes,
+			config.AttributeMapping{LDAP: "gidNumber", Template: "10000"},
+			config.AttributeMapping{LDAP: "homeDirectory", Template: "/home/{lower(ascii(userName))}"})
+	}
+	return cfg
+}
+
+func (d *dirSuite) tree(t *testing.T) {
+	cfg := d.treeConfig(t)
+	b := bridgeFor(t, d.dir, cfg)
+	people, disabled := cfg.Users.BaseDN, cfg.Users.BaseDNs[0]
+	find := func(userName string) string {
+		t.Helper()
+		found := d.dir.Search(t, d.dir.BaseDN, "("+cfg.Users.UserNameAttribute+"="+userName+")", "description")
+		if len(found) != 1 {
+			t.Fatalf("%d entries for %s: %v", len(found), userName, found)
+		}
+		for dn := range found {
+			return dn
+		}
+		return ""
+	}
+	var id string
+	patch := func(ops string) {
+		t.Helper()
+		b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[`+ops+`]}`).want(t, http.StatusOK)
+	}
+	parentOf := func(dn string) string { p, _ := ldapstore.ParentDN(dn); return p }
+	body := func(userName, dept string, active bool) string {
+		ext := ""
+		if dept != "" {
+			ext = fmt.Sprintf(`,%q:{"department":%q}`, enterpriseUser, dept)
+		}
+		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"name":{"givenName":"T","familyName":"Ree"},"password":%q,"active":%v%s}`,
+			userName, dirPass1, active, ext)
+	}
+
+	// Placement, with the OU created on demand (its name needs escaping).
+	dept := "Sales, EMEA"
+	salesOU := "ou=" + ldapstore.EscapeDNValue(dept) + "," + people
+	id = b.create(body("tree.ann", dept, true))
+	if dn := find("tree.ann"); !ldapstore.EqualDN(parentOf(dn), salesOU) {
+		t.Fatalf("placed at %s, want below %s", dn, salesOU)
+	}
+	plain := b.create(body("tree.bob", "", true))
+	if dn := find("tree.bob"); !ldapstore.EqualDN(parentOf(dn), people) {
+		t.Errorf("user without department at %s, want below %s", dn, people)
+	}
+
+	// A move on update: id and group membership follow.
+	gid := str(b.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"tree-crew","members":[{"value":"`+id+`"}]}`).want(t, http.StatusCreated).body, "id")
+	patch(`{"op":"replace","path":"`+enterpriseUser+`:department","value":"Support"}`)
+	supportOU := "ou=Support," + people
+	moved := find("tree.ann")
+	if !ldapstore.EqualDN(parentOf(moved), supportOU) {
+		t.Fatalf("after the department change at %s, want below %s", moved, supportOU)
+	}
+	if r := b.do("GET", "/Users/"+id, "").want(t, http.StatusOK); !strings.Contains(string(r.raw), `"department":"Support"`) {
+		t.Errorf("GET after move: %s", r.raw)
+	}
+	if r := b.do("GET", "/Groups/"+gid, "").want(t, http.StatusOK); !strings.Contains(string(r.raw), id) {
+		t.Errorf("group lost the moved member: %s", r.raw)
+	}
+	if d.dir.Kind != testldap.OpenLDAP || cfg.Groups.Model != config.PosixGroup {
+		ge := d.dir.Search(t, d.dir.BaseDN, "(cn=tree-crew)", "member")
+		ok := false
+		for _, e := range ge {
+			for _, m := range e["member"] {
+				ok = ok || ldapstore.EqualDN(m, moved)
+			}
+		}
+		if !ok {
+			t.Errorf("group member values do not name the new DN %s: %v", moved, ge)
+		}
+	}
+
+	// The disabled-OU round trip.
+	patch(`{"op":"replace","value":{"active":false}}`)
+	dn := find("tree.ann")
+	if !ldapstore.EqualDN(parentOf(dn), disabled) {
+		t.Fatalf("deactivated user at %s, want below %s", dn, disabled)
+	}
+	if e := d.dir.Entry(t, dn, "description"); !strings.HasPrefix(first(e, "description"), "Disabled by scim2ldap 20") {
+		t.Errorf("description after deactivation: %v", e)
+	}
+	if r := b.do("GET", "/Users/"+id, "").want(t, http.StatusOK); str(r.body, "active") != "false" {
+		t.Errorf("GET of a disabled user: %s", r.raw)
+	}
+	r := b.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "tree.ann"`), "").want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "1" || str(r.body, "Resources.0.id") != id || str(r.body, "Resources.0.active") != "false" {
+		t.Errorf("userName eq finds no disabled user: %s", r.raw)
+	}
+	patch(`{"op":"replace","value":{"active":true}}`)
+	dn = find("tree.ann")
+	if !ldapstore.EqualDN(parentOf(dn), supportOU) {
+		t.Errorf("reactivated user at %s, want back below %s", dn, supportOU)
+	}
+	if e := d.dir.Entry(t, dn, "description"); len(e["description"]) != 0 {
+		t.Errorf("description kept after reactivation: %v", e)
+	}
+	b.do("DELETE", "/Users/"+plain, "").want(t, http.StatusNoContent)
+
+	t.Run("import across two bases", func(t *testing.T) { d.importTwoBases(t, b, disabled) })
+	t.Run("concurrent generated values", func(t *testing.T) { d.concurrentGenerated(t, b) })
+}
+
+// importTwoBases creates 250 users, half in each base, and pages through
+// /Users as Okta's import does: each is listed exactly once.
+func (d *dirSuite) importTwoBases(t *testing.T, b *bed, disabled string) {
+	b.t = t
+	const n = 250
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"imp.%03d","name":{"givenName":"I","familyName":"Mp"},"password":%q,"active":%v}`, i, dirPass1, i%2 == 0)
+				r := b.do("POST", "/Users", body)
+				if r.status != http.StatusCreated {
+					t.Errorf("create %d: %d %s", i, r.status, r.raw)
+					continue
+				}
+				ids[i] = str(r.body, "id")
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if got := len(d.dir.Search(t, disabled, "(objectClass=*)", "1.1")); got < n/2 {
+		t.Fatalf("%d entries below %s, want at least %d", got, disabled, n/2)
+	}
+	seen := map[string]int{}
+	total := 0
+	for start := 1; start < 5000; start += 100 {
+		r := b.do("GET", "/Users?startIndex="+strconv.Itoa(start)+"&count=100&attributes=userName", "").want(t, http.StatusOK)
+		total, _ = strconv.Atoi(str(r.body, "totalResults"))
+		res, _ := get(r.body, "Resources").([]interface{})
+		for _, x := range res {
+			seen[str(x, "id")]++
+		}
+		if len(res) < 100 {
+			break
+		}
+	}
+	for i, id := range ids {
+		if seen[id] != 1 {
+			t.Errorf("imp.%03d listed %d times", i, seen[id])
+		}
+	}
+	if total != len(seen) {
+		t.Errorf("totalResults %d, listed %d distinct users", total, len(seen))
+	}
+}
+
+// concurrentGenerated makes 20 users at once whose generated login and
+// uidNumber collide; all 20 end with distinct values.
+func (d *dirSuite) concurrentGenerated(t *testing.T, b *bed) {
+	b.t = t
+	const n = 20
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Zoë.Núñez.%02d","name":{"givenName":"Zoë","familyName":"Núñez"},"password":%q,"active":true}`, i, dirPass1)
+			r := b.do("POST", "/Users", body)
+			if r.status != http.StatusCreated {
+				t.Errorf("create %d: %d %s", i, r.status, r.raw)
+				return
+			}
+			ids[i] = str(r.body, "id")
+		}()
+	}
+	wg.Wait()
+	found := d.dir.Search(t, d.dir.BaseDN, "(employeeNumber=zoe.nunez*)", "employeeNumber", "uidNumber")
+	logins, numbers := map[string]bool{}, map[string]bool{}
+	for dn, e := range found {
+		login, num := first(e, "employeenumber"), first(e, "uidnumber")
+		if len(login) > 12 || !strings.HasPrefix(login, "zoe.nunez") {
+			t.Errorf("%s: generated %q", dn, login)
+		}
+		if v, err := strconv.Atoi(num); err != nil || v < 10000 {
+			t.Errorf("%s: uidNumber %q", dn, num)
+		}
+		logins[login], numbers[num] = true, true
+	}
+	if len(found) != n || len(logins) != n || len(numbers) != n {
+		t.Errorf("%d entries, %d distinct logins, %d distinct uidNumbers; want %d each: %v", len(found), len(logins), len(numbers), n, found)
+	}
+	if !logins["zoe.nunez"] || !logins["zoe.nunez1"] {
+		t.Errorf("the first values are not taken: %v", logins)
+	}
+}
