@@ -271,9 +271,11 @@ func Truncate(s string, n int) string {
 	return strings.TrimRight(Left(s, n), " .-_")
 }
 
-// asciiFold removes accents (NFD, then drops combining marks) and maps the
-// letters that do not decompose.
-var asciiFold = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// newASCIIFold removes accents (NFD, then drops combining marks). A chain
+// keeps state, so each call gets its own: creates render concurrently.
+func newASCIIFold() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "Æ", "AE", "ø", "o", "Ø", "O", "đ", "d", "Đ", "D",
 	"ł", "l", "Ł", "L", "œ", "oe", "Œ", "OE", "þ", "th", "Þ", "TH", "ı", "i")
@@ -283,7 +285,7 @@ var foldSpecial = strings.NewReplacer("ß", "ss", "æ", "ae", "Æ", "AE", "ø", 
 // characters are dropped, so the result is always ASCII ("Zoë Núñez" →
 // "Zoe Nunez").
 func ASCIIFold(s string) string {
-	out, _, err := transform.String(asciiFold, foldSpecial.Replace(s))
+	out, _, err := transform.String(newASCIIFold(), foldSpecial.Replace(s))
 	if err != nil {
 		out = s
 	}

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -86,4 +87,25 @@ func TestConditionsAndDNs(t *testing.T) {
 	if _, ok := tp.RenderDN(map[string]interface{}{}, esc); ok {
 		t.Error("empty department must not make a DN")
 	}
+}
+
+// TestExpressionsConcurrently: creates render templates at the same time
+// (the 20 racing creates of the directory suite found a shared transformer).
+func TestExpressionsConcurrently(t *testing.T) {
+	tp, _ := parseTemplate(`{lower(ascii(name.givenName + "." + name.familyName))}`)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				doc := map[string]interface{}{"name": map[string]interface{}{"givenName": "Zoë", "familyName": "Núñez"}}
+				if got := tp.render(doc); got != "zoe.nunez" {
+					t.Errorf("got %q", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
