@@ -55,6 +55,11 @@ func (u *users) initGenerated(cfg *config.Config) error {
 			u.genAttrs = append(u.genAttrs, a.LDAP)
 		}
 	}
+	for _, f := range u.m.Fields {
+		if f.UsesGenerated() {
+			u.genAttrs = append(u.genAttrs, f.LDAP)
+		}
+	}
 	return nil
 }
 
@@ -79,6 +84,11 @@ func (u *users) generate(ctx context.Context, entry map[string][]string, doc map
 			return err
 		}
 		entry[g.attr] = []string{v}
+	}
+	for attr, v := range u.dependents(doc, entry) {
+		if v != "" {
+			entry[attr] = []string{v}
+		}
 	}
 	return nil
 }
@@ -166,7 +176,7 @@ func (u *users) settleGenerated(ctx context.Context, dn string, entry map[string
 			lost, changed = true, true
 		}
 		if !lost {
-			return dn, changed, nil
+			return dn, changed, u.updateDependents(ctx, dn, entry, doc, changed)
 		}
 	}
 	return dn, changed, fmt.Errorf("generated values of %s still collide after %d rounds", dn, settleRounds)
@@ -255,4 +265,89 @@ func (u *users) regenerated(ctx context.Context, dn string, doc, current map[str
 		cs = append(cs, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: g.attr, Values: []string{v}})
 	}
 	return dn, cs, nil
+}
+
+// withGenerated is doc plus the generated values of entry under
+// "generated", for the templates that use them.
+func (u *users) withGenerated(doc map[string]interface{}, entry map[string][]string) map[string]interface{} {
+	gen := map[string]interface{}{}
+	for _, g := range u.gen {
+		if v := entry[g.attr]; len(v) > 0 {
+			gen[g.attr] = v[0]
+		}
+	}
+	out := make(map[string]interface{}, len(doc)+1)
+	for k, v := range doc {
+		out[k] = v
+	}
+	out[mapping.GeneratedKey] = gen
+	return out
+}
+
+// dependents renders the fields whose templates use generated values; they
+// are kept on update like the generated values themselves.
+func (u *users) dependents(doc map[string]interface{}, entry map[string][]string) map[string]string {
+	out := map[string]string{}
+	full := u.withGenerated(doc, entry)
+	for _, f := range u.m.Fields {
+		if f.UsesGenerated() {
+			out[f.LDAP] = f.Render(full)
+		}
+	}
+	return out
+}
+
+// updateDependents rewrites the fields that use generated values after the
+// claim changed one of those.
+func (u *users) updateDependents(ctx context.Context, dn string, entry map[string][]string, doc map[string]interface{}, changed bool) error {
+	if !changed {
+		return nil
+	}
+	var cs []ldapstore.Change
+	for attr, v := range u.dependents(doc, entry) {
+		if v != "" && (len(entry[attr]) == 0 || entry[attr][0] != v) {
+			entry[attr] = []string{v}
+			cs = append(cs, ldapstore.Change{Op: ldapstore.ChangeReplace, Attr: attr, Values: []string{v}})
+		}
+	}
+	return u.modify(ctx, dn, cs)
+}
+
+// addRetries bounds the adds of one create that the directory refuses for
+// a generated value a concurrent create took.
+const addRetries = 8
+
+// generatedClash reports an add refused as a duplicate when values are
+// generated: the next try takes other values.
+func (u *users) generatedClash(err error, try int) bool {
+	if len(u.gen) == 0 || try >= addRetries {
+		return false
+	}
+	if _, policy := ldapstore.PasswordPolicyRejection(err); policy {
+		return false
+	}
+	c := ldapstore.Code(err)
+	return c == ldapstore.CodeEntryAlreadyExists || c == ldapstore.CodeConstraintViolation
+}
+
+// regenerate picks other free values for a new entry after a refused add
+// and returns its DN (a generated RDN changes it).
+func (u *users) regenerate(ctx context.Context, entry map[string][]string, doc map[string]interface{}, parent string, try int) (string, error) {
+	for _, g := range u.gen {
+		v, err := u.freeValue(ctx, g, doc, try, entry[g.attr][0])
+		if err != nil {
+			return "", err
+		}
+		entry[g.attr] = []string{v}
+	}
+	for attr, v := range u.dependents(doc, entry) {
+		if v != "" {
+			entry[attr] = []string{v}
+		}
+	}
+	rdn := entry[u.cfg.RDNAttribute]
+	if strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) || len(rdn) == 0 {
+		rdn = entry[u.cfg.UserNameAttribute]
+	}
+	return ldapstore.ChildDN(u.cfg.RDNAttribute, rdn[0], parent), nil
 }

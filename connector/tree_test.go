@@ -16,9 +16,18 @@ import (
 
 const enterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
+// genAttr is the generated login of treeConfig: on AD the sAMAccountName
+// (which AD itself keeps unique), with the UPN as userName.
+func (d *dirSuite) genAttr() string {
+	if d.dir.Kind == testldap.SambaAD {
+		return "sAMAccountName"
+	}
+	return "employeeNumber"
+}
+
 // treeConfig is the suite's preset config plus issue 13's tree: department
 // OUs made on demand, a disabled OU searched as a second base, a generated
-// unique employeeNumber (≤ 12 characters) and uidNumber from 10000.
+// unique login (≤ 12 characters) and uidNumber from 10000.
 func (d *dirSuite) treeConfig(t *testing.T) *config.Config {
 	cfg := presetConfig(t, d.dir)
 	people, disabled := d.dir.PeopleDN, "ou=Disabled Users,"+d.dir.BaseDN
@@ -35,10 +44,12 @@ func (d *dirSuite) treeConfig(t *testing.T) *config.Config {
 	u.OnDeactivate = config.OnDeactivate{MoveTo: disabled, Set: []config.SetAttribute{{LDAP: "description", Template: "Disabled by scim2ldap {now}"}}}
 	u.Attributes = append(u.Attributes,
 		config.AttributeMapping{SCIM: enterpriseUser + ":department", LDAP: deptAttr},
-		config.AttributeMapping{LDAP: "employeeNumber", Template: `{lower(ascii(name.givenName + "." + name.familyName))}`, Unique: true, MaxLength: 12},
+		config.AttributeMapping{LDAP: d.genAttr(), Template: `{lower(ascii(name.givenName + "." + name.familyName))}`, Unique: true, MaxLength: 12},
 		config.AttributeMapping{LDAP: "uidNumber", AllocateFrom: 10000},
 	)
-	if d.dir.Kind != testldap.SambaAD {
+	if d.dir.Kind == testldap.SambaAD {
+		u.UserNameAttribute, u.UserNameMaxLength = "userPrincipalName", -1
+	} else {
 		// posixAccount holds uidNumber; AD's user class has it already.
 		u.ObjectClasses = append(u.ObjectClasses, "posixAccount")
 		u.Attributes = append(u.Attributes,
@@ -225,10 +236,10 @@ func (d *dirSuite) concurrentGenerated(t *testing.T, b *bed) {
 		}()
 	}
 	wg.Wait()
-	found := d.dir.Search(t, d.dir.BaseDN, "(employeeNumber=zoe.nunez*)", "employeeNumber", "uidNumber")
+	found := d.dir.Search(t, d.dir.BaseDN, "("+d.genAttr()+"=zoe.nunez*)", d.genAttr(), "uidNumber")
 	logins, numbers := map[string]bool{}, map[string]bool{}
 	for dn, e := range found {
-		login, num := first(e, "employeenumber"), first(e, "uidnumber")
+		login, num := first(e, strings.ToLower(d.genAttr())), first(e, "uidnumber")
 		if len(login) > 12 || !strings.HasPrefix(login, "zoe.nunez") {
 			t.Errorf("%s: generated %q", dn, login)
 		}

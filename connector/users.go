@@ -106,12 +106,23 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	deactivate := !active && entry[u.cfg.Deactivation.Attribute] == nil
 	var e *ldapstore.Entry
 	var err error
-	if exop || deactivate {
-		err = u.store.Add(ctx, dn, entry)
-	} else {
-		e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
+	for try := 1; ; try++ {
+		if exop || deactivate {
+			err = u.store.Add(ctx, dn, entry)
+		} else {
+			e, err = u.store.AddRead(ctx, dn, entry, u.ldapAttributes(mapping.Projection{}))
+		}
+		if err = writeErr(err); err == nil || !u.generatedClash(err, try) {
+			break
+		}
+		// A directory that keeps the generated value unique itself (AD's
+		// sAMAccountName) refused a value a concurrent create took.
+		u.audit.Write(ctx, "add", dn, keys(entry), err)
+		if dn, err = u.regenerate(ctx, entry, doc, parent, try); err != nil {
+			return scim.Resource{}, err
+		}
 	}
-	if err = writeErr(err); err != nil {
+	if err != nil {
 		u.audit.Write(ctx, "add", dn, keys(entry), err)
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
 			// Active Directory will not enable an account that has no
