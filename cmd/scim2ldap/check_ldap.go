@@ -42,6 +42,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 	}
 	defer bound.Close()
 	checkBases(ctx, r, cfg, bound)
+	containers := checkTree(ctx, r, cfg, bound)
 	schema := checkSchema(ctx, r, cfg, bound)
 	checkIDs(ctx, r, cfg, bound)
 	if !writeProbe {
@@ -49,6 +50,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 		return
 	}
 	checkWrite(ctx, r, cfg, bound, schema)
+	checkTreeWrites(ctx, r, cfg, bound, schema, containers)
 }
 
 // probeConnection reports connect, TLS and bind of one URL.
@@ -374,16 +376,20 @@ func checkID(ctx context.Context, r *report, p *ldapstore.Probe, kind, base, fil
 // (and every attribute they require, when the schema s could be read) in
 // users.createDN, then deletes it.
 func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema) {
-	step := "ldap write probe"
+	checkWriteIn(ctx, r, cfg, p, s, "ldap write probe", cfg.Users.CreateDN)
+}
+
+// checkWriteIn is checkWrite in another container (placement's).
+func checkWriteIn(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema, step, container string) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := "scim2ldap-check-" + hex.EncodeToString(b[:])
-	dn := ldapstore.ChildDN(cfg.Users.RDNAttribute, name, cfg.Users.CreateDN)
+	dn := ldapstore.ChildDN(cfg.Users.RDNAttribute, name, container)
 	attrs := map[string][]string{"objectClass": cfg.Users.ObjectClasses, cfg.Users.RDNAttribute: {name}}
 	if s != nil {
 		for _, a := range s.Required(cfg.Users.ObjectClasses) {
 			if s.Canonical(a) != s.Canonical("objectClass") && s.Canonical(a) != s.Canonical(cfg.Users.RDNAttribute) {
-				attrs[a] = []string{name}
+				attrs[a] = []string{probeValue(cfg, a, name)}
 			}
 		}
 	}
@@ -391,7 +397,7 @@ func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore
 		fix := "grant the service account write access to users.createDN"
 		switch ldapstore.Code(err) {
 		case ldapstore.CodeInsufficientAccessRights:
-			fix = "the service account may not create entries there: grant it write access to " + cfg.Users.CreateDN + " (OpenLDAP: olcAccess … by dn=\"" + cfg.LDAP.BindDN + "\" write)"
+			fix = "the service account may not create entries there: grant it write access to " + container + " (OpenLDAP: olcAccess … by dn=\"" + cfg.LDAP.BindDN + "\" write)"
 		case ldapstore.CodeObjectClassViolation, ldapstore.CodeUndefinedAttributeType, ldapstore.CodeNamingViolation:
 			fix = "correct users.objectClasses and users.rdnAttribute"
 		}
