@@ -120,3 +120,46 @@ func containsFold(list []string, dn string) bool {
 	}
 	return false
 }
+
+// TestTreeRegenerateAndGroupBases: a generated value marked regenerate
+// follows its inputs (a rename, uid being the RDN), and groups are found
+// in every groups.baseDNs subtree.
+func TestTreeRegenerateAndGroupBases(t *testing.T) {
+	dir := testldap.Start(t)
+	cfg, err := config.Load("../examples/openldap-tree.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.LDAP.URLs = []string{dir.URL}
+	for i := range cfg.Users.Attributes {
+		if cfg.Users.Attributes[i].LDAP == "uid" {
+			cfg.Users.Attributes[i].Regenerate = true
+		}
+	}
+	teams := "ou=Teams,dc=example,dc=com"
+	cfg.Groups.BaseDNs = []string{teams}
+	dir.MustAdd(t, teams, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"Teams"}})
+	dir.MustAdd(t, "cn=team1,"+teams, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"team1"}, "member": {"cn=nobody"}})
+	b, _ := startBridge(t, dir, cfg, nil)
+
+	id := b.create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dora@example.com","name":{"givenName":"Dora","familyName":"E"}}`)
+	b.do("PATCH", "/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"userName","value":"dorothy@example.com"}]}`).want(t, http.StatusOK)
+	found := dir.Search(t, dir.BaseDN, "(mail=dorothy@example.com)", "uid")
+	if _, ok := found["uid=dorothy,ou=People,dc=example,dc=com"]; !ok || len(found) != 1 {
+		t.Errorf("regenerated uid: %v", found)
+	}
+
+	r := b.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "team1"`), "").want(t, http.StatusOK)
+	gid := str(r.body, "Resources.0.id")
+	if str(r.body, "totalResults") != "1" || gid == "" {
+		t.Fatalf("group in the second base: %s", r.raw)
+	}
+	b.do("PATCH", "/Groups/"+gid, `{`+patchOp+`,"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, http.StatusNoContent)
+	if g := dir.Entry(t, "cn=team1,"+teams, "member"); !containsFold(g["member"], "uid=dorothy,ou=People,dc=example,dc=com") {
+		t.Errorf("member of a group in the second base: %v", g)
+	}
+	r = b.do("GET", "/Groups?startIndex=1&count=10", "").want(t, http.StatusOK)
+	if str(r.body, "totalResults") != "1" {
+		t.Errorf("groups across both bases: %s", r.raw)
+	}
+}
