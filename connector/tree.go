@@ -145,7 +145,7 @@ func (t *tree) parentFor(doc map[string]interface{}, active bool) string {
 	return t.def
 }
 
-// ensure makes sure the container exists, creating it (and its missing
+// ensureContainer makes sure the container exists, creating it (and its missing
 // parents below a search base) when placement.createContainers is on.
 func (u *users) ensureContainer(ctx context.Context, dn string) error {
 	t := u.tree
@@ -188,6 +188,10 @@ func (u *users) place(ctx context.Context, dn string, doc map[string]interface{}
 	newDN, err := u.store.Move(ctx, dn, want)
 	u.audit.Write(ctx, "move", dn, []string{"newSuperior"}, err)
 	if err != nil {
+		if ldapstore.Code(err) == ldapstore.CodeNoSuchObject {
+			// An admin removed a container seen before: look again next time.
+			u.tree.known.Delete(ldapstore.NormalizeDN(want))
+		}
 		return dn, err
 	}
 	u.log.InfoContext(ctx, "user moved", "from", dn, "to", newDN)
@@ -212,7 +216,7 @@ func (u *users) lifecycleChanges(doc map[string]interface{}, active bool) []ldap
 	return cs
 }
 
-// createdInactive adds onDeactivate's attributes to a user created with
+// lifecycleOnCreate adds onDeactivate's attributes to a user created with
 // active:false.
 func (u *users) lifecycleOnCreate(entry map[string][]string, doc map[string]interface{}, active bool) {
 	if active {
