@@ -335,6 +335,8 @@ type Groups struct {
 	BaseDN string `yaml:"baseDN"`
 	// BaseDNs are further subtrees searched for groups besides BaseDN.
 	BaseDNs []string `yaml:"baseDNs"`
+	// Placement chooses the container of each group, as users.placement.
+	Placement Placement `yaml:"placement"`
 	// CreateDN is the container new groups are created in. Default BaseDN.
 	CreateDN string `yaml:"createDN"`
 	// Filter selects group entries below BaseDN. Default: an objectClass

@@ -90,14 +90,7 @@ func (u *Users) checkTree(p *problems) {
 	for i, b := range u.BaseDNs {
 		checkDN(p, fmt.Sprintf("users.baseDNs[%d]", i), b, "ou=Disabled Users,dc=example,dc=com")
 	}
-	if u.Placement.ContainerClass != "" {
-		checkOneOf(p, "users.placement.containerClass", u.Placement.ContainerClass, "organizationalUnit", "container")
-	}
-	for i, r := range u.Placement.Rules {
-		if strings.TrimSpace(r.Container) == "" {
-			p.add(fmt.Sprintf("users.placement.rules[%d].container", i), "missing; set the container DN (a template like ou={enterprise.department},ou=People,dc=example,dc=com)")
-		}
-	}
+	checkPlacement(p, "users", u.Placement)
 	if u.OnDeactivate.MoveTo != "" {
 		checkDN(p, "users.onDeactivate.moveTo", u.OnDeactivate.MoveTo, "ou=Disabled Users,dc=example,dc=com")
 	}
@@ -128,5 +121,17 @@ func (u *Users) checkTree(p *problems) {
 func (g *Groups) checkTree(p *problems) {
 	for i, b := range g.BaseDNs {
 		checkDN(p, fmt.Sprintf("groups.baseDNs[%d]", i), b, "ou=Groups,dc=example,dc=com")
+	}
+	checkPlacement(p, "groups", g.Placement)
+}
+
+func checkPlacement(p *problems, section string, pl Placement) {
+	if pl.ContainerClass != "" {
+		checkOneOf(p, section+".placement.containerClass", pl.ContainerClass, "organizationalUnit", "container")
+	}
+	for i, r := range pl.Rules {
+		if strings.TrimSpace(r.Container) == "" {
+			p.add(fmt.Sprintf("%s.placement.rules[%d].container", section, i), "missing; set the container DN (a template like ou={enterprise.department},ou=People,dc=example,dc=com)")
+		}
 	}
 }

@@ -82,6 +82,7 @@ func (g *Groups) check(p *problems) {
 		g.checkModel(p, model)
 	}
 	checkMappings(p, "groups.attributes", g.Attributes, groupReserved, "Group")
+	g.checkTree(p)
 }
 
 func (g *Groups) checkModel(p *problems, model groupModel) {

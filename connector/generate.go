@@ -18,14 +18,15 @@ import (
 // afterwards: a login must not change under its user.
 //
 // Race safety, across bridges too: a value is chosen free, written with
-// the add, and then claimed like userName (unique.go): after the add each
-// create looks its value up again; a rival holding it whose change marker
-// (entryCSN, uSNChanged: users.versionAttribute) is not later than the
-// create's own makes the create move on to another free value, picked at
-// random among the first few so that racers spread out, and look again.
-// Without a change marker (389 DS) every create that sees a rival moves
-// on. Exactly one of the racers for a value keeps it; the rounds are
-// bounded.
+// the add, and then claimed: after the add each create looks its value up
+// again, and if any other user holds it the create moves on to another
+// free value (picked at random among the first few, so that racers spread
+// out), writes it, and looks again. Of two creates holding one value, the
+// one that looks later sees the other (each looks after its own write),
+// so at most one keeps it; both may move on, leaving a value unused.
+// Change markers (entryCSN) cannot order the claims: every later write of
+// the winner (its uidNumber claim, its password) moves its marker past
+// the rival's. The rounds are bounded.
 
 // genField is one generated attribute.
 type genField struct {
@@ -182,52 +183,26 @@ func (u *users) settleGenerated(ctx context.Context, dn string, entry map[string
 	return dn, changed, fmt.Errorf("generated values of %s still collide after %d rounds", dn, settleRounds)
 }
 
-// rivals counts the other users holding value in attr that this create
-// must yield to: those not changed after it (see the top of this file).
+// rivals counts the other users holding value in attr (see the top of
+// this file).
 func (u *users) rivals(ctx context.Context, dn, attr, value string) (int, error) {
-	attrs := []string{attr}
-	if u.version != "" {
-		attrs = append(attrs, u.version)
-	}
 	found, err := u.store.Search(ctx, ldapstore.SearchRequest{BaseDN: u.baseDN, Bases: u.bases, Scope: ldapstore.ScopeSub,
-		Filter: ldapstore.Eq(attr, value), Attributes: attrs})
+		Filter: ldapstore.Eq(attr, value), Attributes: []string{attr}})
 	if err != nil {
 		return 0, err
 	}
-	var mine *ldapstore.Entry
+	n, mine := 0, false
 	for _, e := range found {
 		if ldapstore.EqualDN(e.DN, dn) {
-			mine = e
-		}
-	}
-	if mine == nil {
-		return 0, fmt.Errorf("entry %s vanished after add", dn)
-	}
-	n := 0
-	for _, e := range found {
-		if e != mine && !changedAfter(u.version, e, mine) {
+			mine = true
+		} else {
 			n++
 		}
 	}
+	if !mine {
+		return 0, fmt.Errorf("entry %s vanished after add", dn)
+	}
 	return n, nil
-}
-
-// changedAfter reports whether other's change marker is later than mine's;
-// false when either has none.
-func changedAfter(attr string, other, mine *ldapstore.Entry) bool {
-	if attr == "" {
-		return false
-	}
-	a, b := other.First(attr), mine.First(attr)
-	if a == "" || b == "" {
-		return false
-	}
-	na, ea := strconv.ParseInt(a, 10, 64)
-	nb, eb := strconv.ParseInt(b, 10, 64)
-	if ea == nil && eb == nil {
-		return na > nb // uSNChanged
-	}
-	return a > b // entryCSN: a timestamp first, so ordered as text
 }
 
 // setOwn writes a new generated value to the entry at dn: a rename when it

@@ -25,6 +25,7 @@ type dirType struct {
 	store  *ldapstore.Store
 	baseDN string
 	bases  []string // every searched subtree, when more than baseDN (tree.go)
+	tree   *tree    // placement and moves (tree.go)
 	scope  ldapstore.Filter
 	idAttr string
 	ids    ldapstore.IDFormat // how idAttr's value becomes the SCIM id

@@ -144,7 +144,9 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	g.version = versionAttr(cfg.Groups.VersionAttribute)
 	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
-	g.bases = searchBases(cfg.Groups.Bases())
+	if err := g.initTree(cfg); err != nil {
+		return nil, err
+	}
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{

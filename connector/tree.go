@@ -60,18 +60,36 @@ func mappedOnly(list []config.AttributeMapping) []config.AttributeMapping {
 	return out
 }
 
-// initTree compiles bases, placement, onDeactivate and generated values;
-// every error names the YAML path.
+// initTree compiles the users' bases, placement, onDeactivate and
+// generated values; every error names the YAML path.
 func (u *users) initTree(cfg *config.Config) error {
-	bases := cfg.Users.Bases()
+	var err error
+	u.tree, err = compileTree("users", cfg.Users.Bases(), cfg.Users.CreateDN, cfg.Users.Placement, cfg.Users.OnDeactivate)
+	if err != nil {
+		return err
+	}
+	u.bases = searchBases(cfg.Users.Bases())
+	return u.initGenerated(cfg)
+}
+
+// initTree compiles the groups' bases and placement.
+func (g *groups) initTree(cfg *config.Config) error {
+	var err error
+	g.tree, err = compileTree("groups", cfg.Groups.Bases(), cfg.Groups.CreateDN, cfg.Groups.Placement, config.OnDeactivate{})
+	g.bases = searchBases(cfg.Groups.Bases())
+	return err
+}
+
+// compileTree compiles one section's placement; section is "users" or
+// "groups", for the YAML paths in errors.
+func compileTree(section string, bases []string, createDN string, p config.Placement, od config.OnDeactivate) (*tree, error) {
 	for i, a := range bases {
 		for _, b := range bases[i+1:] {
 			if ldapstore.IsUnder(a, b) || ldapstore.IsUnder(b, a) {
-				return fmt.Errorf("users.baseDNs: %q and %q overlap, so entries below both would be listed twice; list only the outer one", a, b)
+				return nil, fmt.Errorf("%s.baseDNs: %q and %q overlap, so entries below both would be listed twice; list only the outer one", section, a, b)
 			}
 		}
 	}
-	u.bases = searchBases(bases)
 	under := func(path, dn string) error {
 		if err := ldapstore.ValidateDN(dn); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -81,47 +99,45 @@ func (u *users) initTree(cfg *config.Config) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("%s: %q is not below users.baseDN or users.baseDNs, so users put there would not be found; add its base to users.baseDNs", path, dn)
+		return fmt.Errorf("%s: %q is not below %s.baseDN or %s.baseDNs, so entries put there would not be found; add its base to %s.baseDNs", path, dn, section, section, section)
 	}
-	p := cfg.Users.Placement
-	t := &tree{def: cfg.Users.CreateDN, create: p.CreateContainers, class: p.ContainerClass, moveTo: cfg.Users.OnDeactivate.MoveTo}
+	t := &tree{def: createDN, create: p.CreateContainers, class: p.ContainerClass, moveTo: od.MoveTo}
 	if t.class == "" {
 		t.class = "organizationalUnit"
 	}
-	if err := under("users.createDN", t.def); err != nil {
-		return err
+	if err := under(section+".createDN", t.def); err != nil {
+		return nil, err
 	}
 	for i, r := range p.Rules {
-		path := fmt.Sprintf("users.placement.rules[%d]", i)
+		path := fmt.Sprintf("%s.placement.rules[%d]", section, i)
 		var pr placeRule
 		var err error
 		if strings.TrimSpace(r.When) != "" {
 			if pr.when, err = mapping.CompileCondition(path+".when", r.When); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if pr.container, err = mapping.CompileTemplate(path+".container", r.Container); err != nil {
-			return err
+			return nil, err
 		}
 		if err := under(path+".container", pr.container.Sample("x")); err != nil {
-			return err
+			return nil, err
 		}
 		t.rules = append(t.rules, pr)
 	}
 	if t.moveTo != "" {
-		if err := under("users.onDeactivate.moveTo", t.moveTo); err != nil {
-			return err
+		if err := under(section+".onDeactivate.moveTo", t.moveTo); err != nil {
+			return nil, err
 		}
 	}
-	for i, s := range cfg.Users.OnDeactivate.Set {
-		tm, err := mapping.CompileTemplate(fmt.Sprintf("users.onDeactivate.set[%d].template", i), s.Template)
+	for i, s := range od.Set {
+		tm, err := mapping.CompileTemplate(fmt.Sprintf("%s.onDeactivate.set[%d].template", section, i), s.Template)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t.set = append(t.set, setAttr{attr: s.LDAP, tmpl: tm})
 	}
-	u.tree = t
-	return u.initGenerated(cfg)
+	return t, nil
 }
 
 // moves reports whether placement decides containers at all; without rules
@@ -147,22 +163,22 @@ func (t *tree) parentFor(doc map[string]interface{}, active bool) string {
 
 // ensureContainer makes sure the container exists, creating it (and its missing
 // parents below a search base) when placement.createContainers is on.
-func (u *users) ensureContainer(ctx context.Context, dn string) error {
-	t := u.tree
+func (d *dirType) ensureContainer(ctx context.Context, dn string) error {
+	t := d.tree
 	key := ldapstore.NormalizeDN(dn)
 	if _, ok := t.known.Load(key); ok || !t.create {
 		return nil // without createContainers the add or move itself fails
 	}
 	stop := ""
-	for _, b := range append([]string{u.baseDN}, u.bases...) {
+	for _, b := range append([]string{d.baseDN}, d.bases...) {
 		if ldapstore.IsUnder(dn, b) {
 			stop, _ = ldapstore.ParentDN(b)
 			break
 		}
 	}
-	created, err := u.store.EnsureContainer(ctx, dn, stop, t.class)
+	created, err := d.store.EnsureContainer(ctx, dn, stop, t.class)
 	for _, c := range created {
-		u.audit.Write(ctx, "add container", c, []string{"objectClass"}, nil)
+		d.audit.Write(ctx, "add container", c, []string{"objectClass"}, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("creating container %s: %w", dn, err)
@@ -173,28 +189,28 @@ func (u *users) ensureContainer(ctx context.Context, dn string) error {
 
 // place moves the entry at dn where the rules put a user with doc and this
 // active state, when that is elsewhere; it returns the entry's DN after.
-func (u *users) place(ctx context.Context, dn string, doc map[string]interface{}, active bool) (string, error) {
-	if !u.tree.moves() {
+func (d *dirType) place(ctx context.Context, dn string, doc map[string]interface{}, active bool) (string, error) {
+	if !d.tree.moves() {
 		return dn, nil
 	}
-	want := u.tree.parentFor(doc, active)
+	want := d.tree.parentFor(doc, active)
 	parent, err := ldapstore.ParentDN(dn)
 	if err != nil || ldapstore.EqualDN(parent, want) {
 		return dn, err
 	}
-	if err := u.ensureContainer(ctx, want); err != nil {
+	if err := d.ensureContainer(ctx, want); err != nil {
 		return dn, err
 	}
-	newDN, err := u.store.Move(ctx, dn, want)
-	u.audit.Write(ctx, "move", dn, []string{"newSuperior"}, err)
+	newDN, err := d.store.Move(ctx, dn, want)
+	d.audit.Write(ctx, "move", dn, []string{"newSuperior"}, err)
 	if err != nil {
 		if ldapstore.Code(err) == ldapstore.CodeNoSuchObject {
 			// An admin removed a container seen before: look again next time.
-			u.tree.known.Delete(ldapstore.NormalizeDN(want))
+			d.tree.known.Delete(ldapstore.NormalizeDN(want))
 		}
 		return dn, err
 	}
-	u.log.InfoContext(ctx, "user moved", "from", dn, "to", newDN)
+	d.log.InfoContext(ctx, "entry moved", "from", dn, "to", newDN)
 	return newDN, nil
 }
 

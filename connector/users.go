@@ -22,9 +22,8 @@ type users struct {
 	dirType
 	cfg    config.Users
 	groups *groups // nil when groups are not configured
-	// tree places and moves entries; gen are the generated values and
-	// genAttrs those kept on update (tree.go, generate.go).
-	tree     *tree
+	// gen are the generated values and genAttrs those kept on update
+	// (generate.go).
 	gen      []genField
 	genAttrs []string
 }

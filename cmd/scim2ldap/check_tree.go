@@ -32,8 +32,24 @@ func checkTree(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.
 	for i, b := range u.BaseDNs {
 		cs = append(cs, treeContainer{path: fmt.Sprintf("users.baseDNs[%d]", i), dn: b})
 	}
+	type ruleAt struct {
+		path string
+		rule config.PlacementRule
+	}
+	var rules []ruleAt
 	for i, rule := range u.Placement.Rules {
-		path := fmt.Sprintf("users.placement.rules[%d].container", i)
+		rules = append(rules, ruleAt{fmt.Sprintf("users.placement.rules[%d].container", i), rule})
+	}
+	if cfg.Groups.Enabled() {
+		for i, b := range cfg.Groups.BaseDNs {
+			cs = append(cs, treeContainer{path: fmt.Sprintf("groups.baseDNs[%d]", i), dn: b})
+		}
+		for i, rule := range cfg.Groups.Placement.Rules {
+			rules = append(rules, ruleAt{fmt.Sprintf("groups.placement.rules[%d].container", i), rule})
+		}
+	}
+	for _, ra := range rules {
+		path, rule := ra.path, ra.rule
 		t, err := mapping.CompileTemplate(path, rule.Container)
 		if err != nil {
 			r.fail("ldap "+path, err.Error(), "correct the template")
@@ -67,7 +83,7 @@ func checkTree(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.
 			r.fail(step, fmt.Sprintf("cannot read %s: %v", c.dn, err), "check that the service account may read it")
 		case c.exists:
 			r.pass(step, what+" exists")
-		case u.Placement.CreateContainers && !c.parentOf && madeByBridge(u, c.dn):
+		case createsContainers(cfg, c.path) && !c.parentOf && madeByBridge(cfg, c.dn):
 			r.pass(step, c.dn+" does not exist yet; the bridge creates it before the first user goes in (placement.createContainers)")
 		default:
 			r.fail(step, what+" does not exist", fmt.Sprintf("create it (an organizationalUnit), or set users.placement.createContainers: true, or correct %s", c.path))
@@ -77,17 +93,18 @@ func checkTree(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.
 }
 
 // checkTreeWrites probes, with --write-probe, that a user can be created in
-// every existing static container, and that a container can be made where
-// the bridge makes them.
+// every existing static container of users, and that a container can be
+// made where the bridge makes them for users. (Groups' containers are
+// checked for existence only.)
 func checkTreeWrites(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema, cs []treeContainer) {
 	for _, c := range cs {
 		if !c.exists {
 			continue
 		}
-		if !c.parentOf {
+		if !c.parentOf && !strings.HasPrefix(c.path, "groups.") {
 			checkWriteIn(ctx, r, cfg, p, s, "ldap write probe "+c.path, c.dn)
 		}
-		if c.parentOf && cfg.Users.Placement.CreateContainers {
+		if c.parentOf && createsContainers(cfg, c.path) && !strings.HasPrefix(c.path, "groups.") {
 			checkContainerWrite(ctx, r, cfg, p, "ldap container probe "+c.path, c.dn)
 		}
 	}
@@ -118,16 +135,25 @@ func checkContainerWrite(ctx context.Context, r *report, cfg *config.Config, p *
 // madeByBridge reports a container the bridge creates when it is missing:
 // the disabled container and static rule containers (a base that is one of
 // them too).
-func madeByBridge(u config.Users, dn string) bool {
-	if u.OnDeactivate.MoveTo != "" && ldapstore.EqualDN(dn, u.OnDeactivate.MoveTo) {
+func madeByBridge(cfg *config.Config, dn string) bool {
+	if m := cfg.Users.OnDeactivate.MoveTo; m != "" && ldapstore.EqualDN(dn, m) {
 		return true
 	}
-	for _, r := range u.Placement.Rules {
+	for _, r := range append(cfg.Users.Placement.Rules, cfg.Groups.Placement.Rules...) {
 		if ldapstore.EqualDN(dn, r.Container) {
 			return true
 		}
 	}
 	return false
+}
+
+// createsContainers reports placement.createContainers of the section a
+// YAML path is in.
+func createsContainers(cfg *config.Config, path string) bool {
+	if strings.HasPrefix(path, "groups.") {
+		return cfg.Groups.Placement.CreateContainers
+	}
+	return cfg.Users.Placement.CreateContainers
 }
 
 // probeValue is the value the write probe gives a required attribute: what
