@@ -183,8 +183,16 @@ type LDAP struct {
 type Users struct {
 	// BaseDN is searched (whole subtree) for users.
 	BaseDN string `yaml:"baseDN"`
+	// BaseDNs are further subtrees searched for users besides BaseDN (e.g.
+	// a disabled-users OU outside it): reads, filters, lookups by id,
+	// uniqueness checks and imports cover them all, in order. See tree.go.
+	BaseDNs []string `yaml:"baseDNs"`
 	// CreateDN is the container new users are created in. Default BaseDN.
+	// With placement rules, where a user goes when no rule matches.
 	CreateDN string `yaml:"createDN"`
+	// Placement chooses the container of each user from its attributes,
+	// and moves it when that changes (tree.go).
+	Placement Placement `yaml:"placement"`
 	// Filter selects user entries below BaseDN, e.g. "(objectClass=inetOrgPerson)".
 	// Default: an objectClass filter on the last of ObjectClasses.
 	Filter string `yaml:"filter"`
@@ -235,6 +243,8 @@ type Users struct {
 	Password Password `yaml:"password"`
 	// Deactivation says what active:false does to the entry.
 	Deactivation Deactivation `yaml:"deactivation"`
+	// OnDeactivate adds a move and attributes to deactivation (tree.go).
+	OnDeactivate OnDeactivate `yaml:"onDeactivate"`
 }
 
 // AttributeMapping is one SCIM attribute ↔ LDAP attribute pair.
@@ -265,6 +275,20 @@ type AttributeMapping struct {
 	// empty, or when Template renders empty (for attributes the object
 	// class requires).
 	Default string `yaml:"default"`
+	// Unique (with Template) makes the attribute a generated unique value:
+	// computed once at create, checked against every user, and on a
+	// collision suffixed 1, 2, … inside MaxLength. Kept when its inputs
+	// change later unless Regenerate. See tree.go.
+	Unique bool `yaml:"unique"`
+	// MaxLength caps a generated value in characters (20 for
+	// sAMAccountName); the suffix replaces the end when needed.
+	MaxLength int `yaml:"maxLength"`
+	// Regenerate recomputes a generated value when its inputs change.
+	Regenerate bool `yaml:"regenerate"`
+	// AllocateFrom (without SCIM or Template) gives each new user the
+	// next free number at or above it (uidNumber from 10000), unique
+	// among users.
+	AllocateFrom int `yaml:"allocateFrom"`
 	// Type is the SCIM type of an attribute of a custom extension schema
 	// (core and enterprise attributes have theirs): "string" (default),
 	// "boolean" or "integer". Okta sends custom flags as JSON booleans.
@@ -375,6 +399,10 @@ type Deactivation struct {
 type Groups struct {
 	// BaseDN is searched (whole subtree) for groups.
 	BaseDN string `yaml:"baseDN"`
+	// BaseDNs are further subtrees searched for groups besides BaseDN.
+	BaseDNs []string `yaml:"baseDNs"`
+	// Placement chooses the container of each group, as users.placement.
+	Placement Placement `yaml:"placement"`
 	// CreateDN is the container new groups are created in. Default BaseDN.
 	CreateDN string `yaml:"createDN"`
 	// Filter selects group entries below BaseDN. Default: an objectClass

@@ -95,8 +95,15 @@ func checkFilter(p *problems, path, filter, example string) {
 // checkTemplate wants balanced, non-empty, unnested {…} placeholders.
 func checkTemplate(p *problems, path, template string) {
 	open := -1
+	var quote rune // inside an expression's string ({regexReplace(x, "a{2}", "")})
 	for i, c := range template {
 		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case open >= 0 && (c == '"' || c == '\''):
+			quote = c
 		case c == '{' && open >= 0:
 			p.add(path, `%q: "{" inside a placeholder; placeholders look like {name.givenName} and cannot be nested`, template)
 			return

@@ -35,6 +35,7 @@ func (u *Users) check(p *problems) {
 	u.Password.check(p)
 	u.Deactivation.check(p)
 	checkMappings(p, "users.attributes", u.Attributes, userReserved, "User")
+	u.checkTree(p)
 }
 
 func (d *Deactivation) check(p *problems) {
@@ -82,6 +83,7 @@ func (g *Groups) check(p *problems) {
 		g.checkModel(p, model)
 	}
 	checkMappings(p, "groups.attributes", g.Attributes, groupReserved, "Group")
+	g.checkTree(p)
 }
 
 func (g *Groups) checkModel(p *problems, model groupModel) {
@@ -157,7 +159,7 @@ func checkMappings(p *problems, path string, mappings []AttributeMapping, reserv
 		switch {
 		case scim != "" && m.Template != "":
 			p.add(at, "set scim or template, not both; a template entry is derived and never read back")
-		case scim == "" && m.Template == "":
+		case scim == "" && m.Template == "" && m.AllocateFrom == 0:
 			p.add(at, "set scim (the SCIM attribute stored in %s) or template (to derive its value)", nonEmpty(m.LDAP, "ldap"))
 		case m.Template != "":
 			checkTemplate(p, at+".template", m.Template)

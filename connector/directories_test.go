@@ -42,6 +42,7 @@ func TestDirectories(t *testing.T) {
 			t.Run("nested groups", d.nesting)
 			t.Run("indirect memberships", d.indirectMemberships)
 			removedMembers(t, d.bed)
+			t.Run("tree", d.tree)
 		})
 	}
 }

@@ -89,7 +89,14 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 			rdn = v[0]
 		}
 	}
-	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, g.cfg.CreateDN)
+	parent := g.cfg.CreateDN
+	if g.tree.moves() {
+		parent = g.tree.parentFor(doc, true)
+		if err := g.ensureContainer(ctx, parent); err != nil {
+			return scim.Resource{}, err
+		}
+	}
+	dn := ldapstore.ChildDN(g.cfg.RDNAttribute, rdn, parent)
 	e, err := g.store.AddRead(ctx, dn, entry, g.ldapAttributes(mapping.Projection{}))
 	g.audit.Write(ctx, "add", dn, keys(entry), writeErr(err))
 	if err != nil {
@@ -104,7 +111,7 @@ func (g *groups) create(ctx context.Context, doc map[string]interface{}) (scim.R
 // the clash is visible in the directory.
 func (g *groups) nextGID(ctx context.Context) (int, error) {
 	es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-		BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Present("gidNumber"), Attributes: []string{"gidNumber"},
+		BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.Present("gidNumber"), Attributes: []string{"gidNumber"},
 	})
 	if err != nil {
 		return 0, err
@@ -285,6 +292,10 @@ func (g *groups) update(ctx context.Context, e *ldapstore.Entry, doc map[string]
 		}
 	}
 	changes = append(changes, g.mappedChanges(e, doc, g.document(e), g.cfg.RDNAttribute, g.cfg.DisplayNameAttribute, g.cfg.MemberAttribute)...)
+	dn, err := g.place(ctx, dn, doc, true)
+	if err != nil {
+		return scim.Resource{}, err
+	}
 	memberChanges, err := g.memberChanges(ctx, dn, delta)
 	if err != nil {
 		return scim.Resource{}, err

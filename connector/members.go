@@ -249,7 +249,7 @@ func (g *groups) members(ctx context.Context, values []string) ([]interface{}, e
 			continue
 		}
 		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
+			BaseDN: u.baseDN, Bases: u.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
 			Attributes: []string{u.idAttr, u.cfg.UserNameAttribute, memberUIDAttr},
 		})
 		if err != nil {
@@ -310,7 +310,7 @@ func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p mapp
 		}
 		for start := 0; start < len(alts); start += 100 {
 			es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-				BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts[start:min(start+100, len(alts))]...)), Attributes: attrs,
+				BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts[start:min(start+100, len(alts))]...)), Attributes: attrs,
 			})
 			if err != nil {
 				return nil, err
@@ -333,7 +333,7 @@ func (u *users) groupsOf(ctx context.Context, entries []*ldapstore.Entry, p mapp
 			v = e.First(memberUIDAttr)
 		}
 		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Eq(g.cfg.MemberAttribute, v)), Attributes: attrs,
+			BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Eq(g.cfg.MemberAttribute, v)), Attributes: attrs,
 		})
 		if err != nil {
 			return nil, err
@@ -357,7 +357,7 @@ func (u *users) cleanupMemberships(ctx context.Context, oldValue, newValue strin
 		return nil
 	}
 	es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-		BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Eq(g.cfg.MemberAttribute, oldValue)),
+		BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Eq(g.cfg.MemberAttribute, oldValue)),
 	})
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func (g *groups) resolveMembers(ctx context.Context, ids []string, skipUnknown b
 		found := map[string]string{}
 		if len(alts) > 0 {
 			es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-				BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
+				BaseDN: u.baseDN, Bases: u.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
 				Attributes: []string{u.idAttr, memberUIDAttr},
 			})
 			if err != nil {
@@ -117,7 +117,7 @@ func (g *groups) checkNoCycle(ctx context.Context, dn string, adding []string) e
 			alts = append(alts, ldapstore.Eq(g.cfg.MemberAttribute, l))
 		}
 		es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts...)), Attributes: []string{"1.1"},
+			BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts...)), Attributes: []string{"1.1"},
 		})
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (u *users) addIndirect(ctx context.Context, entries []*ldapstore.Entry, out
 				continue
 			}
 			es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-				BaseDN: g.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts...)), Attributes: attrs,
+				BaseDN: g.baseDN, Bases: g.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(g.scope, ldapstore.Or(alts...)), Attributes: attrs,
 			})
 			if err != nil {
 				return err

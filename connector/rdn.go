@@ -49,7 +49,8 @@ func (u *users) addUser(ctx context.Context, dn string, entry map[string][]strin
 		// AD answers 68 also for a sAMAccountName another entry has; only
 		// an existing entry at dn is an RDN collision.
 		if taken, lerr := u.dnExists(ctx, dn); lerr != nil || !taken {
-			if e, ok := refusedValue(refused(err, entry, u.cfg.Password.Attribute)); ok {
+			// With generated values the caller retries with others first.
+			if e, ok := refusedValue(refused(err, entry, u.cfg.Password.Attribute)); ok && len(u.gen) == 0 {
 				return dn, nil, e
 			}
 			return dn, nil, err
@@ -60,7 +61,11 @@ func (u *users) addUser(ctx context.Context, dn string, entry map[string][]strin
 				entry[a] = []string{value}
 			}
 		}
-		dn = ldapstore.ChildDN(rdnAttr, value, u.cfg.CreateDN)
+		parent, perr := ldapstore.ParentDN(dn)
+		if perr != nil {
+			return dn, nil, perr
+		}
+		dn = ldapstore.ChildDN(rdnAttr, value, parent)
 	}
 }
 

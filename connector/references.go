@@ -131,7 +131,7 @@ func (rr refResolver) idsToDNs(ctx context.Context, kind string, ids []string) (
 			continue
 		}
 		es, err := d.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)),
+			BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)),
 			Attributes: []string{d.idAttr},
 		})
 		if err != nil {
@@ -189,7 +189,7 @@ func (rr refResolver) dnsToTargets(ctx context.Context, kind string, dns []strin
 			continue
 		}
 		es, err := d.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)), Attributes: attrs,
+			BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)), Attributes: attrs,
 		})
 		if err != nil {
 			return nil, err
@@ -342,7 +342,7 @@ func (u *users) followReferences(ctx context.Context, oldDN, newDN string) error
 				continue
 			}
 			es, err := d.store.Search(ctx, ldapstore.SearchRequest{
-				BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Eq(f.LDAP, oldDN)), Attributes: []string{f.LDAP},
+				BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Eq(f.LDAP, oldDN)), Attributes: []string{f.LDAP},
 			})
 			if err != nil {
 				return err

@@ -24,6 +24,8 @@ type dirType struct {
 	kind   string // "User" or "Group", for messages
 	store  *ldapstore.Store
 	baseDN string
+	bases  []string // every searched subtree, when more than baseDN (tree.go)
+	tree   *tree    // placement and moves (tree.go)
 	scope  ldapstore.Filter
 	idAttr string
 	ids    ldapstore.IDFormat // how idAttr's value becomes the SCIM id
@@ -100,7 +102,7 @@ func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*lda
 		return nil, notFound(d.kind, id)
 	}
 	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{
-		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub,
+		BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub,
 		Filter: ldapstore.And(d.scope, idf), Attributes: attrs,
 	})
 	if err != nil {
@@ -132,7 +134,7 @@ func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequ
 		f = ldapstore.And(d.scope, tf)
 	}
 	return d.store.SearchPage(ctx, ldapstore.SearchRequest{
-		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: f, Attributes: attrs, Sort: sort,
+		BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: f, Attributes: attrs, Sort: sort,
 	}, params.StartIndex-1, params.Count)
 }
 
@@ -141,7 +143,7 @@ func (d *dirType) list(ctx context.Context, attrs []string, params scim.ListRequ
 // as SCIM's userName and displayName are.
 func (d *dirType) nameTaken(ctx context.Context, attr, name string) (bool, error) {
 	e, err := d.store.Search(ctx, ldapstore.SearchRequest{
-		BaseDN: d.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq(attr, name), SizeLimit: 1,
+		BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq(attr, name), SizeLimit: 1,
 	})
 	if ldapstore.Code(err) == ldapstore.CodeSizeLimitExceeded {
 		return true, nil

@@ -108,7 +108,7 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	audit := &web.AuditLog{Log: log}
 	uSchemas, uExts := mapping.UserSchemas(cfg.Users.Attributes)
 	u := &users{cfg: cfg.Users, dangling: &danglingSet{}, digestKey: cfg.PasswordDigestKey()}
-	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, cfg.Users.Attributes, uSchemas, uExts, mapping.UserReserved); err != nil {
+	if err := u.dirType.init("User", "users", store, log, audit, cfg.Users.BaseDN, cfg.Users.Filter, cfg.Users.IDAttribute, mappedOnly(cfg.Users.Attributes), uSchemas, uExts, mapping.UserReserved); err != nil {
 		return nil, err
 	}
 	var err error
@@ -125,6 +125,9 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	}
 	u.filter.aliases = map[string]string{"email": "emails"}
 	u.filter.refs = u.refs().compare
+	if err := u.initTree(cfg); err != nil {
+		return nil, err
+	}
 	types := []scim.ResourceType{{
 		ID: optional.NewString("User"), Name: "User", Endpoint: "/Users",
 		Description: optional.NewString("User accounts in the directory"),
@@ -146,6 +149,9 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	g.stringOrdering = stringOrdering(cfg.Directory)
 	g.filter.specials = g.groupSpecials()
 	g.filter.refs = g.refs().compare
+	if err := g.initTree(cfg); err != nil {
+		return nil, err
+	}
 	g.unmapped, g.builtin = unmapped, names("displayName", "members", "id", "meta", "schemas")
 	u.groups = g
 	return append(types, scim.ResourceType{

@@ -28,7 +28,7 @@ func (u *users) settleCreateRace(ctx context.Context, dn, userName string) error
 		return nil
 	}
 	found, err := u.store.Search(ctx, ldapstore.SearchRequest{
-		BaseDN: u.baseDN, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq(u.cfg.UserNameAttribute, userName),
+		BaseDN: u.baseDN, Bases: u.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.Eq(u.cfg.UserNameAttribute, userName),
 		Attributes: []string{"entryCSN"},
 	})
 	if err != nil {

@@ -25,6 +25,10 @@ type users struct {
 	digestKey []byte  // HMAC key of users.password.digestAttribute
 	// dangling remembers the stale references this bridge logged.
 	dangling *danglingSet
+	// gen are the generated values and genAttrs those kept on update
+	// (generate.go).
+	gen      []genField
+	genAttrs []string
 }
 
 var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -96,20 +100,42 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		}
 		entry[d.Attribute] = []string{v}
 	}
+	u.lifecycleOnCreate(entry, doc, active)
+	if err := u.generate(ctx, entry, doc); err != nil {
+		return scim.Resource{}, err
+	}
+	parent := u.cfg.CreateDN
+	if u.tree.moves() {
+		parent = u.tree.parentFor(doc, active)
+		if err := u.ensureContainer(ctx, parent); err != nil {
+			return scim.Resource{}, err
+		}
+	}
 	rdnValue := userName
 	if !strings.EqualFold(u.cfg.RDNAttribute, u.cfg.UserNameAttribute) {
 		if v := entry[u.cfg.RDNAttribute]; len(v) > 0 {
 			rdnValue = v[0]
 		}
 	}
-	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, u.cfg.CreateDN)
+	dn := ldapstore.ChildDN(u.cfg.RDNAttribute, rdnValue, parent)
 	// The entry the add answers with (AddRead) is the final one unless a
 	// later step writes to it; then it is read after that step.
 	exop := hasPassword && u.cfg.Password.Method == config.PasswordExop
 	deactivate := !active && entry[u.cfg.Deactivation.Attribute] == nil
 	var e *ldapstore.Entry
-	dn, e, err = u.addUser(ctx, dn, entry, !exop && !deactivate, u.ldapAttributes(mapping.Projection{}))
-	if err = writeErr(err); err != nil {
+	for try := 1; ; try++ {
+		dn, e, err = u.addUser(ctx, dn, entry, !exop && !deactivate, u.ldapAttributes(mapping.Projection{}))
+		if err = writeErr(err); err == nil || !u.generatedClash(err, try) {
+			break
+		}
+		// A directory that keeps the generated value unique itself (AD's
+		// sAMAccountName) refused a value a concurrent create took.
+		u.audit.Write(ctx, "add", dn, keys(entry), err)
+		if dn, err = u.regenerate(ctx, entry, doc, parent, try); err != nil {
+			return scim.Resource{}, err
+		}
+	}
+	if err != nil {
 		u.audit.Write(ctx, "add", dn, keys(entry), err)
 		if _, policy := ldapstore.PasswordPolicyRejection(err); policy && !hasPassword && active {
 			// Active Directory will not enable an account that has no
@@ -124,6 +150,12 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 	// first: ppolicy lifts an account lock when the password changes, so
 	// a pending (inactive) user must be locked after it.
 	err = u.settleCreateRace(ctx, dn, userName)
+	if err == nil && len(u.gen) > 0 {
+		var changed bool
+		if dn, changed, err = u.settleGenerated(ctx, dn, entry, doc); changed {
+			e = nil // read again below
+		}
+	}
 	if exop && err == nil {
 		err = u.store.SetPassword(ctx, dn, password)
 		u.audit.Write(ctx, "password", dn, []string{u.cfg.Password.Attribute}, err)
@@ -278,7 +310,14 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 			return scim.Resource{}, err
 		}
 	}
-	changes = append(changes, u.mappedChanges(e, doc, u.document(e), u.cfg.RDNAttribute, u.cfg.UserNameAttribute)...)
+	skip := append([]string{u.cfg.RDNAttribute, u.cfg.UserNameAttribute}, u.genAttrs...)
+	changes = append(changes, u.mappedChanges(e, doc, u.document(e), skip...)...)
+	dn, regen, err := u.regenerated(ctx, dn, doc, u.document(e))
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	changes = append(changes, regen...)
+	wantActive := u.isActive(e)
 	var lock []ldapstore.Change // the deactivation, if this update deactivates
 	if v := mapping.LookupFold(doc, "active"); v != nil {
 		active, ok := mapping.AsBool(v)
@@ -294,10 +333,15 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 				return scim.Resource{}, err
 			}
 			changes = append(changes, cs...)
+			changes = append(changes, u.lifecycleChanges(doc, active)...)
 			if !active {
 				lock = cs
 			}
 		}
+		wantActive = active
+	}
+	if dn, err = u.place(ctx, dn, doc, wantActive); err != nil {
+		return scim.Resource{}, err
 	}
 	// Password before the modify that may carry the lock: ppolicy lifts
 	// an account lock when the password changes.

@@ -89,6 +89,9 @@ func (s *Store) SearchPage(ctx context.Context, r SearchRequest, offset, limit i
 	if es, ok, err := s.memoryRead(ctx, r); ok {
 		return memoryPage(es, offset, limit, err)
 	}
+	if len(r.Bases) > 1 {
+		return s.searchPageBases(ctx, r, offset, limit)
+	}
 	if len(r.Sort) == 1 && r.Sort[0].Reverse && s.reverseIgnored(ctx) {
 		return s.reversedPage(ctx, r, offset, limit)
 	}

@@ -72,6 +72,10 @@ type SearchRequest struct {
 	// Sort asks the server to sort (RFC 2891 Server Side Sorting); see
 	// sort.go. Empty: the server's own order.
 	Sort []SortKey
+	// Bases, when it holds more than one DN, replaces BaseDN: the search
+	// runs under each in turn and the results follow one another (see
+	// bases.go). With one DN or none, BaseDN alone is searched.
+	Bases []string
 }
 
 // ldapRequest builds the go-ldap request, validating what the server would
@@ -203,6 +207,9 @@ func (s *Store) search(ctx context.Context, op string, r SearchRequest, start fu
 // paged-results control (page 500) so that server size limits for
 // non-paged searches do not cut the result.
 func (s *Store) Search(ctx context.Context, r SearchRequest) ([]*Entry, error) {
+	if len(r.Bases) > 1 {
+		return s.searchBases(ctx, r)
+	}
 	if es, ok, err := s.dryRunSearch(ctx, r); ok {
 		return es, err
 	}

@@ -22,10 +22,11 @@ func TestADReadmeSteps(t *testing.T) {
 	if m == nil {
 		t.Fatal("the README's steps create no svc-scim2ldap with a password")
 	}
-	// The test bed has OU=People and OU=Groups (step 1); the service
-	// accounts' OU is made the README's way.
+	// The test bed has OU=People and OU=Groups (step 1); the other OUs
+	// of step 1 are made the README's way.
 	script := `samba-tool() { command samba-tool "$@" -s "$CONF"; }
 set -e
+samba-tool ou create "OU=Disabled Users,DC=example,DC=com"
 samba-tool ou create "OU=Service Accounts,DC=example,DC=com"
 ` + steps
 	cmd := exec.Command("bash", "-c", script)

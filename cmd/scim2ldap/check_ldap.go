@@ -42,6 +42,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 	}
 	defer bound.Close()
 	checkBases(ctx, r, cfg, bound)
+	containers := checkTree(ctx, r, cfg, bound)
 	schema := checkSchema(ctx, r, cfg, bound)
 	checkIDs(ctx, r, cfg, bound)
 	checkImport(ctx, r, cfg, bound)
@@ -50,6 +51,7 @@ func checkLDAP(ctx context.Context, r *report, cfg *config.Config, writeProbe bo
 		return
 	}
 	checkWrite(ctx, r, cfg, bound, schema)
+	checkTreeWrites(ctx, r, cfg, bound, schema, containers)
 }
 
 // probeConnection reports connect, TLS and bind of one URL.
@@ -459,8 +461,12 @@ func who(p *ldapstore.Probe) string {
 // directory does not, the probe fails the way the first SCIM create would
 // and says which attribute to map.
 func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema) {
-	step := "ldap write probe"
-	name, dn, attrs, unmapped := probeEntry(cfg, s)
+	checkWriteIn(ctx, r, cfg, p, s, "ldap write probe", cfg.Users.CreateDN)
+}
+
+// checkWriteIn is checkWrite in another container (placement's).
+func checkWriteIn(ctx context.Context, r *report, cfg *config.Config, p *ldapstore.Probe, s *ldapstore.Schema, step, container string) {
+	name, dn, attrs, unmapped := probeEntry(cfg, s, container)
 	if err := p.Add(ctx, dn, attrs); err != nil {
 		r.fail(step, fmt.Sprintf("could not create the test entry %s: %v", dn, err), writeFix(cfg, err, unmapped))
 		return
@@ -475,7 +481,7 @@ func checkWrite(ctx context.Context, r *report, cfg *config.Config, p *ldapstore
 
 // probeEntry builds the write probe's entry. unmapped lists the
 // attributes the object classes require that it leaves out.
-func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs map[string][]string, unmapped []string) {
+func probeEntry(cfg *config.Config, s *ldapstore.Schema, container string) (name, dn string, attrs map[string][]string, unmapped []string) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name = "scim2ldap-check-" + hex.EncodeToString(b[:])
@@ -485,7 +491,7 @@ func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs
 		name = name[:n]
 	}
 	u := cfg.Users
-	dn = ldapstore.ChildDN(u.RDNAttribute, name, u.CreateDN)
+	dn = ldapstore.ChildDN(u.RDNAttribute, name, container)
 	attrs = map[string][]string{"objectClass": u.ObjectClasses, u.RDNAttribute: {name}}
 	canon := func(a string) string { return strings.ToLower(a) }
 	if s != nil {
@@ -501,7 +507,7 @@ func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs
 	}
 	written := map[string]string{}
 	for _, a := range u.Attributes {
-		if a.Default != "" || a.Template != "" {
+		if a.Default != "" || a.Template != "" || a.AllocateFrom > 0 {
 			written[canon(a.LDAP)] = a.LDAP
 		}
 	}
@@ -509,7 +515,9 @@ func probeEntry(cfg *config.Config, s *ldapstore.Schema) (name, dn string, attrs
 		switch c := canon(a); {
 		case have[c]:
 		case written[c] != "":
-			attrs[written[c]] = []string{name}
+			// A fixed value or a number from an allocation floor as the
+			// bridge would write it; the probe's name for anything else.
+			attrs[written[c]] = []string{probeValue(cfg, written[c], name)}
 			have[c] = true
 		default:
 			unmapped = append(unmapped, a)
