@@ -103,8 +103,11 @@ func (s *Store) do(ctx context.Context, op, dn string, write bool, fn func(*ldap
 		return wrapErr(op, dn, err)
 	}
 	err = c.run(ctx, fn)
+	// Decided before put: once back in the pool, c belongs to the next
+	// request (which sets c.reused).
+	retry := mayRetry(ctx, c, err, write)
 	s.pool.put(c, err)
-	if !mayRetry(ctx, c, err, write) {
+	if !retry {
 		return wrapErr(op, dn, err)
 	}
 	s.log.Debug("ldap: pooled connection failed, retrying on a fresh one", "op", op, "url", c.url, "err", err)
