@@ -270,22 +270,7 @@ func (d *dirSuite) groups(t *testing.T) {
 	alice := d.create(t, "dir.gina", "Gina", "Member")
 	bob := d.create(t, "dir.gus", "Gus", "Member")
 	aliceDN, bobDN := d.mustUserDN(t, "dir.gina"), d.mustUserDN(t, "dir.gus")
-	members := func(name string) []string {
-		t.Helper()
-		found := d.dir.Search(t, d.cfg.Groups.BaseDN, "(cn="+name+")", d.cfg.Groups.MemberAttribute)
-		if len(found) != 1 {
-			t.Fatalf("%d groups named %s", len(found), name)
-		}
-		var out []string
-		for _, e := range found {
-			for _, m := range e[strings.ToLower(d.cfg.Groups.MemberAttribute)] {
-				if !strings.EqualFold(m, d.cfg.Groups.EmptyMember) {
-					out = append(out, strings.ToLower(m))
-				}
-			}
-		}
-		return sorted(out...)
-	}
+	members := func(name string) []string { t.Helper(); return d.groupMembers(t, name) }
 
 	r := b.do("POST", "/Groups", `{`+groupURN+`,"displayName":"dir-devs","members":[{"value":"`+alice+`"}]}`).want(t, http.StatusCreated)
 	gid := str(r.body, "id")
