@@ -23,8 +23,9 @@ import (
 // and sent as one modify conditional on the version still being the one
 // read (cachedUpdate), which is exactly what If-Match does for a client.
 type dnCache struct {
-	mu  sync.Mutex
-	dns map[string]known // canonical id → where, and maybe what
+	mu   sync.Mutex
+	dns  map[string]known // canonical id → where, and maybe what
+	full int              // how many keep their entry
 }
 
 type known struct {
@@ -32,10 +33,15 @@ type known struct {
 	full *ldapstore.Entry // nil unless read with every update attribute
 }
 
-// dnCacheMax bounds the memory of the cache (about 1 KiB an entry kept
-// whole, so about 10 MiB); when it is full it starts again empty, which
-// costs one search per id, not a wrong answer.
-const dnCacheMax = 10000
+// The cache is bounded: an id costs about 150 bytes, an entry kept whole
+// about 1 KiB, and the service runs with GOGC=400, so each byte that
+// stays live costs up to five of RSS. At the bounds an arbitrary id (or
+// entry, then kept as a DN) makes room: it costs that id one search
+// later, never a wrong answer.
+const (
+	dnCacheMax   = 20000 // ids
+	dnCacheWhole = 2000  // of which kept with their entry
+)
 
 func (c *dnCache) get(id string) (known, bool) {
 	c.mu.Lock()
@@ -50,16 +56,45 @@ func (c *dnCache) put(id string, k known) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.dns == nil || len(c.dns) >= dnCacheMax {
+	if c.dns == nil {
 		c.dns = make(map[string]known)
 	}
+	c.drop(id)
+	for other := range c.dns { // map order is arbitrary: a cheap random pick
+		if len(c.dns) < dnCacheMax {
+			break
+		}
+		c.drop(other)
+	}
+	if k.full != nil && c.full >= dnCacheWhole {
+		for other, ko := range c.dns {
+			if ko.full != nil {
+				c.dns[other] = known{dn: ko.dn}
+				c.full--
+				break
+			}
+		}
+	}
+	if k.full != nil {
+		c.full++
+	}
 	c.dns[id] = k
+}
+
+// drop forgets id; c.mu is held.
+func (c *dnCache) drop(id string) {
+	if k, ok := c.dns[id]; ok {
+		if k.full != nil {
+			c.full--
+		}
+		delete(c.dns, id)
+	}
 }
 
 func (c *dnCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.dns, id)
+	c.drop(id)
 }
 
 // remember notes where the entry of a SCIM id lives.

@@ -31,17 +31,22 @@ func TestWriteRoundTrips(t *testing.T) {
 		`{"op":"Replace","path":"title","value":"Engineer"},` +
 		`{"op":"Replace","path":"phoneNumbers[type eq \"work\"].value","value":"+1 555 0100"}]}`
 	b.do(http.StatusOK, "PATCH", "/Users/"+id, patch)
-	// The lookup left the entry with its version: the PATCH is computed
-	// against it and sent as one modify, conditional on that version and
-	// answered with the entry (Post-Read).
-	want("PATCH after a lookup", map[string]int{"modify": 1})
+	// A lookup by filter leaves the DN only: the id lookup (the PATCH
+	// needs the values it applies to) and the modify, which answers with
+	// the entry (Post-Read).
+	want("PATCH after a lookup by filter", map[string]int{"search": 1, "modify": 1})
+	// That answer is the entry with its version: the next PATCH is
+	// computed against it and sent as one modify, conditional on that
+	// version.
 	b.do(http.StatusOK, "PATCH", "/Users/"+id+"?attributes=userName", strings.ReplaceAll(patch, "Engineer", "Lead"))
 	want("PATCH after a PATCH", map[string]int{"modify": 1})
 	unseen := "/Users/" + newBenchBridge(t, dir).idOf("user000003@example.com")
 	b.do(http.StatusOK, "PATCH", unseen, patch)
-	// The id lookup (the PATCH needs the values it applies to) and the
-	// modify.
 	want("PATCH of a user this bridge has not seen", map[string]int{"search": 1, "modify": 1})
+	b.do(http.StatusOK, "GET", unseen, "")
+	b.ops.take()
+	b.do(http.StatusOK, "PATCH", unseen, strings.ReplaceAll(patch, "Engineer", "Lead"))
+	want("PATCH after a GET", map[string]int{"modify": 1})
 	b.do(http.StatusOK, "PATCH", "/Users/"+id, strings.ReplaceAll(patch, "Engineer", "Lead"))
 	// Nothing to write: the remembered entry may be stale, so it is read,
 	// and answered as read.

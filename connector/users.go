@@ -240,8 +240,10 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
 	}
 	if len(entries) == 1 {
-		// A lookup by filter (userName eq …) usually comes before a write.
-		u.rememberRead(r, entries[0])
+		// A lookup by filter (userName eq …) often comes before a write;
+		// its DN only, as lookups are many and most are not followed by
+		// one (the entries kept whole are the written and the read by id).
+		u.remember(entries[0])
 	}
 	page := scim.Page{TotalResults: total, Resources: make([]scim.Resource, 0, len(entries))}
 	groupsOf, err := u.groupsOf(ctx, entries, proj)
