@@ -49,6 +49,8 @@ type dirType struct {
 	// stringOrdering is the ordering rule string sort keys need on this
 	// directory, "" for the attribute's own (sort.go).
 	stringOrdering string
+	// dns remembers the DN of each id seen (dncache.go).
+	dns *dnCache
 }
 
 // init compiles the mapping of one resource type; section names the YAML
@@ -64,6 +66,7 @@ func (d *dirType) init(kind, section string, store *ldapstore.Store, log *slog.L
 		return fmt.Errorf("%s.filter: %w", section, err)
 	}
 	*d = dirType{kind: kind, store: store, baseDN: baseDN, scope: scope, idAttr: idAttr, m: m, log: log, audit: audit, section: section}
+	d.dns = &dnCache{}
 	d.filter = filterTranslator{m: m}
 	d.patch = patchScope{core: schemas.Core.ID, schemas: schemas, m: m}
 	for _, e := range exts {
@@ -111,6 +114,7 @@ func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*lda
 	if e == nil {
 		return nil, notFound(d.kind, id)
 	}
+	d.remember(e)
 	return e, nil
 }
 

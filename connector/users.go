@@ -174,7 +174,19 @@ func (u *users) create(ctx context.Context, doc map[string]interface{}) (scim.Re
 		u.audit.Write(ctx, "delete (rollback)", dn, nil, nil)
 		return scim.Resource{}, err
 	}
+	u.rememberFull(e)
 	return u.one(ctx, e, mapping.Projection{})
+}
+
+// rememberRead remembers an entry a GET read: whole when the request
+// asked for the default attributes, which are those an update needs.
+func (u *users) rememberRead(r *http.Request, e *ldapstore.Entry) {
+	q := r.URL.Query()
+	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
+		u.rememberFull(e)
+		return
+	}
+	u.remember(e)
 }
 
 // password returns the password a document carries, if any and if the
@@ -197,6 +209,7 @@ func (u *users) Get(r *http.Request, id string) (scim.Resource, error) {
 	if err != nil {
 		return scim.Resource{}, toSCIM(r.Context(), u.log, "get user", err)
 	}
+	u.rememberRead(r, e)
 	res, err := u.one(r.Context(), e, proj)
 	return res, toSCIM(r.Context(), u.log, "get user", err)
 }
@@ -226,6 +239,12 @@ func (u *users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 	if err != nil {
 		return scim.Page{}, toSCIM(ctx, u.log, "list users", err)
 	}
+	if len(entries) == 1 {
+		// A lookup by filter (userName eq …) often comes before a write;
+		// its DN only, as lookups are many and most are not followed by
+		// one (the entries kept whole are the written and the read by id).
+		u.remember(entries[0])
+	}
 	page := scim.Page{TotalResults: total, Resources: make([]scim.Resource, 0, len(entries))}
 	groupsOf, err := u.groupsOf(ctx, entries, proj)
 	if err != nil {
@@ -245,6 +264,12 @@ func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttribute
 	if err := u.unmappedInDocument(ctx); err != nil {
 		return scim.Resource{}, err
 	}
+	if res, done, err := u.cachedUpdate(ctx, r, id, func(*ldapstore.Entry) (map[string]interface{}, error) {
+		return map[string]interface{}(attrs), nil
+	}); done {
+		projectAnswer(r, res)
+		return res, toSCIM(ctx, u.log, "replace user", err)
+	}
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "replace user", err)
@@ -252,7 +277,7 @@ func (u *users) Replace(r *http.Request, id string, attrs scim.ResourceAttribute
 	if ctx, err = u.precondition(ctx, r, e); err != nil {
 		return scim.Resource{}, err
 	}
-	res, err := u.update(ctx, e, map[string]interface{}(attrs))
+	res, err := u.update(ctx, e, map[string]interface{}(attrs), false)
 	projectAnswer(r, res)
 	return res, toSCIM(ctx, u.log, "replace user", err)
 }
@@ -269,6 +294,13 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	if err := u.unmappedInPatch(ctx, ops); err != nil {
 		return scim.Resource{}, err
 	}
+	if res, done, err := u.cachedUpdate(ctx, r, id, func(e *ldapstore.Entry) (map[string]interface{}, error) {
+		doc := u.document(e)
+		return doc, applyPatch(doc, ops, map[string]bool{}, &u.patch)
+	}); done {
+		projectAnswer(r, res)
+		return res, toSCIM(ctx, u.log, "patch user", err)
+	}
 	e, err := u.findByID(ctx, id, u.ldapAttributes(mapping.Projection{}))
 	if err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
@@ -280,15 +312,55 @@ func (u *users) Patch(r *http.Request, id string, _ []scim.PatchOperation) (scim
 	if err := applyPatch(doc, ops, map[string]bool{}, &u.patch); err != nil {
 		return scim.Resource{}, toSCIM(ctx, u.log, "patch user", err)
 	}
-	res, err := u.update(ctx, e, doc)
+	res, err := u.update(ctx, e, doc, false)
 	projectAnswer(r, res)
 	return res, toSCIM(ctx, u.log, "patch user", err)
+}
+
+// errUncached stops an update against a remembered entry before it
+// writes anything: it needs more than the one conditional modify.
+var errUncached = stderrors.New("the update needs the entry read again")
+
+// cachedUpdate makes an update (build turns the entry into the wanted
+// document) against the entry this bridge remembers for id, without
+// reading it: the modify carries the Assertion control on the id and the
+// version read, so it changes the entry only if nobody has since, and
+// answers with the entry (Post-Read): one round trip, as a raw modify.
+// It takes only updates whose one write is that modify (no rename, move,
+// password or regenerated value). done is false when it did not apply or
+// the entry changed meanwhile (then nothing was written and the id is
+// forgotten): the caller reads the entry and updates as usual. Errors of
+// build are left to that path, which sees the current entry.
+func (u *users) cachedUpdate(ctx context.Context, r *http.Request, id string, build func(*ldapstore.Entry) (map[string]interface{}, error)) (res scim.Resource, done bool, err error) {
+	e, actx, ok := u.knownEntry(ctx, r, id)
+	if !ok || len(u.gen) > 0 || u.tree.moves() {
+		return scim.Resource{}, false, nil
+	}
+	doc, err := build(e)
+	if err != nil {
+		return scim.Resource{}, false, nil
+	}
+	if name, _ := mapping.LookupFold(doc, "userName").(string); strings.TrimSpace(name) != e.First(u.cfg.UserNameAttribute) {
+		return scim.Resource{}, false, nil
+	}
+	if _, ok := u.password(doc); ok {
+		return scim.Resource{}, false, nil
+	}
+	res, err = u.update(actx, e, doc, true)
+	if stderrors.Is(err, errUncached) || u.staleDN(id, err) {
+		return scim.Resource{}, false, nil
+	}
+	return res, true, err
 }
 
 // update makes the entry match doc for everything the mapping covers:
 // rename first (userName is the RDN), then one modify with every changed
 // attribute and the active state, then the password if it changed.
-func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}) (scim.Resource, error) {
+//
+// cached is true for an entry remembered, not read (cachedUpdate): then
+// it writes nothing and answers errUncached unless its one write is the
+// modify, and a modify of nothing must read the entry anyway.
+func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]interface{}, cached bool) (scim.Resource, error) {
 	dn := e.DN
 	userName, _ := mapping.LookupFold(doc, "userName").(string)
 	userName = strings.TrimSpace(userName)
@@ -345,16 +417,29 @@ func (u *users) update(ctx context.Context, e *ldapstore.Entry, doc map[string]i
 	}
 	// Password before the modify that may carry the lock: ppolicy lifts
 	// an account lock when the password changes.
-	if password, ok := u.password(doc); ok {
+	password, hasPassword := u.password(doc)
+	// dn != e.DN exactly: a rename may change only the case of the RDN.
+	if cached && (len(changes) == 0 || hasPassword || dn != e.DN) {
+		return scim.Resource{}, errUncached
+	}
+	if hasPassword {
 		if err := u.writePassword(ctx, dn, password); err != nil {
 			return scim.Resource{}, u.deprovisionAnyway(ctx, dn, lock, err)
 		}
 	}
-	fresh, err := u.modifyRead(ctx, dn, changes, u.ldapAttributes(mapping.Projection{}))
-	if err != nil {
-		return scim.Resource{}, err
+	fresh := e
+	// An update that changes nothing (the Okta agent PUTs every user it
+	// syncs) answers with the entry it just read: reading it again would
+	// be a round trip for the same values. A rename, a move or a password
+	// may have changed it, so those read it back.
+	if len(changes) > 0 || hasPassword || dn != e.DN {
+		var err error
+		if fresh, err = u.modifyRead(ctx, dn, changes, u.ldapAttributes(mapping.Projection{})); err != nil {
+			return scim.Resource{}, err
+		}
 	}
 	fresh = u.followRDN(ctx, fresh, current, userName)
+	u.rememberFull(fresh)
 	if err := u.cleanupMemberships(ctx, u.memberValue(e), u.memberValue(fresh)); err != nil {
 		return scim.Resource{}, err
 	}
@@ -502,6 +587,16 @@ func (u *users) activeChanges(e *ldapstore.Entry, active bool) ([]ldapstore.Chan
 
 func (u *users) Delete(r *http.Request, id string) error {
 	ctx := r.Context()
+	// By a remembered DN the delete is one round trip; what follows it
+	// needs only the DN when groups hold DNs (memberUid needs the entry).
+	if dn, actx, ok := u.knownDN(ctx, r, id); ok && (u.groups == nil || u.groups.byDN) {
+		err := u.store.Delete(actx, dn)
+		if !u.staleDN(id, err) {
+			return u.deleted(ctx, &ldapstore.Entry{DN: dn}, id, err)
+		}
+		// Another bridge or an admin moved, renamed or deleted the entry:
+		// nothing was written; look the id up as if it was never seen.
+	}
 	e, err := u.findByID(ctx, id, append([]string{memberUIDAttr}, u.versionAttrs()...))
 	if err != nil {
 		return toSCIM(ctx, u.log, "delete user", err)
@@ -509,9 +604,15 @@ func (u *users) Delete(r *http.Request, id string) error {
 	if ctx, err = u.precondition(ctx, r, e); err != nil {
 		return err
 	}
-	err = u.store.Delete(ctx, e.DN)
+	return u.deleted(ctx, e, id, u.store.Delete(ctx, e.DN))
+}
+
+// deleted audits the delete of e and, when it succeeded, forgets its id
+// and removes what referred to it.
+func (u *users) deleted(ctx context.Context, e *ldapstore.Entry, id string, err error) error {
 	u.audit.Write(ctx, "delete", e.DN, nil, err)
 	if err == nil {
+		u.forgetID(id)
 		err = u.cleanupMemberships(ctx, u.memberValue(e), "")
 	}
 	if err == nil {

@@ -34,6 +34,15 @@ func WithAssertion(ctx context.Context, attr, value string) context.Context {
 	return context.WithValue(ctx, assertionKey{}, &assertion{filter: Eq(attr, value)})
 }
 
+// WithAssertionFilter is WithAssertion with any filter: the connector
+// makes a write by a remembered DN conditional on the entry there still
+// being the one it remembered (its id), so a DN that another bridge or an
+// admin gave to a new entry fails with CodeAssertionFailed instead of
+// writing to the wrong entry.
+func WithAssertionFilter(ctx context.Context, f Filter) context.Context {
+	return context.WithValue(ctx, assertionKey{}, &assertion{filter: f})
+}
+
 // assertionControls takes ctx's pending assertion, if any, as the control
 // to send (critical: a server that cannot check it must not write).
 func assertionControls(ctx context.Context, op, dn string) ([]ldap.Control, error) {

@@ -117,9 +117,11 @@ func run(ctx context.Context, p params, out io.Writer) error {
 		name, target string
 		raw, bridge  func(ctx context.Context, p params) (float64, error)
 	}{
-		{"add / create", "≥ 0.7", rc.add, br.create},
+		// Issue 16 raised the write targets to 0.9 (writes at the
+		// directory's speed); the lookup keeps issue 7's.
+		{"add / create", "≥ 0.9", rc.add, br.create},
 		{"search by uid / userName eq", "≥ 0.7", rc.search, br.lookup},
-		{"modify / PATCH", "≥ 0.7", rc.modify, br.patch},
+		{"modify / PATCH", "≥ 0.9", rc.modify, br.patch},
 		{"delete / DELETE", "", rc.delete, br.delete},
 	}
 	// Raw and bridge runs alternate as raw, bridge, bridge, raw over the
@@ -191,6 +193,8 @@ func (r row) print(w io.Writer) {
 	switch r.target {
 	case "≥ 0.7":
 		ok = verdict(ratio >= 0.7)
+	case "≥ 0.9":
+		ok = verdict(ratio >= 0.9)
 	case "≤ 3":
 		ok = verdict(ratio <= 3)
 	}
