@@ -230,6 +230,19 @@ func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key stri
 // skipToPage finds the page at offset > 0 with a keys-only search, reads
 // its entries by DN, and keeps the keys-only search as a cursor.
 func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key string, offset, limit int) ([]*Entry, int, error) {
+	if s.vlvSupported(ctx) {
+		les, total, err := s.vlvSearch(ctx, req, offset, limit)
+		if err == nil {
+			if offset+len(les) < total {
+				s.catchUp(req, key, offset+len(les), total)
+			}
+			return toEntries(les), total, nil
+		}
+		if ctx.Err() != nil {
+			return nil, 0, err
+		}
+		s.log.Debug("ldap: VLV page failed, counting to the page instead", "offset", offset, "err", err)
+	}
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
 	cu, err := s.openCursor(ctx, &kreq, key, true, offset+limit)
@@ -312,6 +325,48 @@ func (s *Store) adopt(ctx context.Context, cu *cursor) (int, error) {
 	return total, nil
 }
 
+// catchUp brings a live cursor of the walk to pos in the background, after
+// a page was answered with VLV: that page cost O(page) entries, but each
+// VLV search is a fresh sort of the result as it is now, while a cursor
+// counts the entries it passed, as the cursors of the other instances of
+// the walk do; so from its next page on this instance continues a cursor
+// again (cheaper too: no sort). It reads keys only, pageSize at a time, and
+// gives up when no cursor is free or after CursorIdle. Pages asked for
+// before it is done are answered with VLV again.
+func (s *Store) catchUp(req *ldap.SearchRequest, key string, pos, total int) {
+	if !s.pg.cursors.reserve() {
+		return
+	}
+	s.pg.bg.Add(1)
+	go func() {
+		defer s.pg.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.CursorIdle)
+		defer cancel()
+		go func() { // Close ends it
+			select {
+			case <-s.pool.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		kreq := *req
+		kreq.Attributes = []string{"1.1"}
+		cu, err := s.openCursor(ctx, &kreq, key, true, min(pos, pageSize))
+		if err != nil {
+			s.pg.cursors.release()
+			s.log.Debug("ldap: paging cursor catch-up failed", "err", err)
+			return
+		}
+		cu.attrs, cu.total = req.Attributes, total
+		if _, err := cu.next(ctx, s, pos, false); err != nil {
+			s.pg.cursors.drop(cu)
+			s.log.Debug("ldap: paging cursor catch-up failed", "err", err)
+			return
+		}
+		s.pg.cursors.put(cu)
+	}()
+}
+
 // abandonCursor ends a paged search nobody will continue (abandon);
 // closing the connection does the same for servers that ignore that.
 func abandonCursor(cu *cursor) {
@@ -376,6 +431,7 @@ func (s *Store) readWindow(ctx context.Context, cu *cursor, keys []*ldap.Entry) 
 type pager struct {
 	cursors *cursorCache // nil when Options.Cursors < 0
 	counts  countCache
+	bg      sync.WaitGroup // catchUp goroutines; Close waits for them
 }
 
 func (s *Store) initPager() {
@@ -402,6 +458,18 @@ func (s *Store) count(ctx context.Context, req *ldap.SearchRequest, fresh bool) 
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
 	kreq.Controls = nil // the count does not depend on the order
+	if s.vlvSupported(ctx) {
+		// The server counts; only one DN comes back.
+		n, err := s.vlvCount(ctx, &kreq)
+		if err == nil {
+			s.pg.counts.put(k, n)
+			return n, nil
+		}
+		if ctx.Err() != nil {
+			return 0, err
+		}
+		s.log.Debug("ldap: counting with VLV failed, counting entries instead", "base", req.BaseDN, "err", err)
+	}
 	n := 0
 	err := s.read(ctx, "search", req.BaseDN, func(l *ldap.Conn) error {
 		n = 0
