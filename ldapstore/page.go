@@ -22,24 +22,34 @@ import (
 //     A result that fits (a userName eq lookup) ends there; a longer one
 //     keeps the connection as a new cursor.
 //  3. Otherwise (another bridge instance served the previous page, the
-//     cursor expired, the client jumped) a keys-only paged search ("1.1":
-//     DNs, which decode several times faster than entries) skips offset
+//     cursor expired, the client jumped, the bridge was started mid-walk):
+//     a. On OpenLDAP (sssvlv), a Virtual List View search sends exactly
+//     the window, with the size of the whole result (vlv.go): the page
+//     reads O(page) entries whatever its offset; slapd sorts the result in
+//     memory for it (the sort keeps the order of step 1, see vlv.go).
+//     A keys-only cursor is then brought to the end of the window in the
+//     background (catchUp), so that the next page on this instance
+//     continues in step 1.
+//     b. Elsewhere (389 DS and AD answer VLV in an order of their own), or
+//     when the VLV search fails, a keys-only paged search ("1.1": DNs,
+//     which decode several times faster than entries) skips offset
 //     entries and collects the window's DNs; the entries are then read by
-//     DN, and the keys-only search stays open as a cursor, so a client that
-//     continues on this instance continues in step 1.
+//     DN, and the keys-only search stays open as a cursor.
 //
 // Every path walks the same search (base, scope, filter) in the same
 // server order, so they agree on which entry is at which offset, and a
-// cursor and a skip may take turns within one walk. Entries added during a
-// walk appear at its end. A cursor holds no entry between two requests (it
-// reads exactly the page asked for), so a page is never older than its
-// request, deleted entries drop out, and one instance's walk returns every
-// unchanged entry exactly once.
+// cursor, a VLV page and a skip may take turns within one walk, also
+// across bridge instances. Entries added during a walk appear at its end.
+// A cursor holds no entry between two requests (it reads exactly the page
+// asked for), and a VLV search sorts the result as it is at that request,
+// so a page is never older than its request, deleted entries drop out, and
+// one instance's walk returns every unchanged entry exactly once.
 //
 // Offsets are counts of entries passed, so they stay shared between
 // cursors and skips only while deletions leave those counts equal: a
 // deletion ahead of every cursor of the walk, or behind all of them, is
-// harmless. A skip counts the directory as it is now, so after deletions
+// harmless. A skip or a VLV page counts the directory as it is now (a
+// cursor catching up after a VLV page, as it passes), so after deletions
 // behind the client's position it misses as many entries as were deleted
 // there (a cursor that passed them still counts them). Likewise, an entry
 // deleted after one instance served it but before another instance's
@@ -48,9 +58,11 @@ import (
 // or skipped. Sticky routing (or one instance) avoids it; the next import
 // sees every entry again.
 //
-// totalResults is counted with a keys-only search when a walk starts (or
-// when a skip has no cursor to inherit it from) and reused by every page of
-// that walk; counts are also kept for CursorIdle per (base, scope, filter).
+// totalResults is counted when a walk starts, or when a skip has no
+// cursor to inherit it from (on OpenLDAP by the server: the size a
+// one-entry VLV search reports, and a VLV page brings its own; elsewhere
+// with a keys-only search that streams every DN), and reused by every
+// page of that walk; counts are also kept for CursorIdle per (base, scope, filter).
 // So it can be that old: entries added meanwhile are still returned. A
 // count no higher than what the walk has yielded while the server still
 // holds the search open (entries were added, or the page ended on the
