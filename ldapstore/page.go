@@ -239,8 +239,9 @@ func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key stri
 	return es, total, nil
 }
 
-// skipToPage finds the page at offset > 0 with a keys-only search, reads
-// its entries by DN, and keeps the keys-only search as a cursor.
+// skipToPage finds the page at offset > 0 without a cursor: with VLV where
+// the directory allows it (vlv.go), else with a keys-only search whose
+// window is read by DN and which is kept as a cursor.
 func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key string, offset, limit int) ([]*Entry, int, error) {
 	if s.vlvSupported(ctx) {
 		les, total, err := s.vlvSearch(ctx, req, offset, limit)
