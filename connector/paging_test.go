@@ -334,3 +334,81 @@ func TestLookupIsOneIndexedSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestImportAcrossInstances: the pages of one import go to whichever
+// bridge a load balancer picks, alternating on every page, and a bridge
+// started in the middle of the import answers the next page. Every user
+// comes exactly once, in the directory's order. The page the new bridge
+// answers reads O(page) entries from the directory, not O(offset): it
+// jumps with VLV (OpenLDAP's sssvlv) instead of counting to the offset.
+// Cost is counted in entries slapd sent (its stats log), never in time.
+func TestImportAcrossInstances(t *testing.T) {
+	t.Parallel() // its own slapd
+	dir := testldap.Start(t, testldap.Options{NoSync: true, LDAPSPort: -1, PreloadLDIF: usersLDIF(t, pagedUsers), Debug: "stats"})
+	order := sortedByDirectory(t, dir)
+	a := bridge{dir: dir}.start(t)
+	b := bridge{dir: dir}.start(t)
+
+	const joinAt = 15 // page index (startIndex 1501) the new bridge answers first
+	instances := []*bed{a, b}
+	var got []string
+	for i, start := 0, 1; start <= 2*pagedUsers; i, start = i+1, start+100 { // bounded
+		if i == joinAt {
+			instances = append(instances, bridge{dir: dir}.start(t))
+		}
+		in := instances[i%len(instances)]
+		if i == joinAt {
+			in = instances[2]
+		}
+		p := importPage(in, start)
+		if p.total != pagedUsers {
+			t.Errorf("page at %d: totalResults %d, want %d", start, p.total, pagedUsers)
+		}
+		got = append(got, p.names...)
+		if start+100 > p.total {
+			break
+		}
+	}
+	if len(got) != len(order) {
+		t.Fatalf("import returned %d users, the directory has %d", len(got), len(order))
+	}
+	for i := range got {
+		if got[i] != order[i] {
+			t.Fatalf("entry %d is %s, the directory's order has %s", i, got[i], order[i])
+		}
+	}
+
+	// The cost of one page answered by a bridge that has served nothing
+	// of this walk. Cursors are off, so that nothing runs in the
+	// background (a bridge with cursors then brings a keys-only cursor up
+	// to the offset, after answering) and the log holds this page only.
+	const offset = 2000
+	cost := func(o func(*ldapstore.Options)) (entries, searches int) {
+		t.Helper()
+		fresh := bridge{dir: dir, store: o}.start(t)
+		fresh.do("GET", "/ServiceProviderConfig", "").want(t, http.StatusOK)
+		logged := slapdLogFrom(t, dir)
+		p := importPage(fresh, offset+1)
+		if len(p.names) != 100 || p.names[0] != order[offset] || p.total != pagedUsers {
+			t.Fatalf("page at %d: %d users from %v, totalResults %d", offset+1, len(p.names), p.names[:min(1, len(p.names))], p.total)
+		}
+		for _, line := range logged() {
+			if i := strings.Index(line, " nentries="); i >= 0 && strings.Contains(line, "SEARCH RESULT") {
+				n, _ := strconv.Atoi(strings.Fields(line[i+len(" nentries="):])[0])
+				entries += n
+				searches++
+			}
+		}
+		return entries, searches
+	}
+	vlvEntries, vlvSearches := cost(noCursors)
+	skipEntries, skipSearches := cost(func(o *ldapstore.Options) { o.Cursors, o.NoVLV = -1, true })
+	t.Logf("page at startIndex %d of %d on a fresh bridge: VLV %d entries in %d searches; counting to it %d entries in %d searches",
+		offset+1, pagedUsers, vlvEntries, vlvSearches, skipEntries, skipSearches)
+	if vlvEntries > 3*100 {
+		t.Errorf("the fresh bridge's page read %d entries from the directory, want O(page): at most %d", vlvEntries, 3*100)
+	}
+	if skipEntries < offset {
+		t.Errorf("without VLV the page read %d entries; the measure should see the %d counted to the offset", skipEntries, offset)
+	}
+}

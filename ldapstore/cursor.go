@@ -202,6 +202,13 @@ func (cc *cursorCache) put(cu *cursor) {
 	cc.mu.Unlock()
 }
 
+// release gives back a slot reserved for a cursor that was never opened.
+func (cc *cursorCache) release() {
+	cc.mu.Lock()
+	cc.live--
+	cc.mu.Unlock()
+}
+
 // drop closes a cursor that failed while in use.
 func (cc *cursorCache) drop(cu *cursor) {
 	cc.mu.Lock()

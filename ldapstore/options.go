@@ -73,6 +73,10 @@ type Options struct {
 	// the directory advertises it: ModifyRead then reads the entry back
 	// with a search, as it does on directories without the control.
 	NoPostRead bool
+	// NoVLV never sends the Virtual List View control: a page without a
+	// cursor is then found by counting to it (page.go), as on directories
+	// without VLV.
+	NoVLV bool
 }
 
 // String keeps the password out of fmt output (%v, %+v) of Options.

@@ -22,24 +22,34 @@ import (
 //     A result that fits (a userName eq lookup) ends there; a longer one
 //     keeps the connection as a new cursor.
 //  3. Otherwise (another bridge instance served the previous page, the
-//     cursor expired, the client jumped) a keys-only paged search ("1.1":
-//     DNs, which decode several times faster than entries) skips offset
+//     cursor expired, the client jumped, the bridge was started mid-walk):
+//     a. On OpenLDAP (sssvlv), a Virtual List View search sends exactly
+//     the window, with the size of the whole result (vlv.go): the page
+//     reads O(page) entries whatever its offset; slapd sorts the result in
+//     memory for it (the sort keeps the order of step 1, see vlv.go).
+//     A keys-only cursor is then brought to the end of the window in the
+//     background (catchUp), so that the next page on this instance
+//     continues in step 1.
+//     b. Elsewhere (389 DS and AD answer VLV in an order of their own), or
+//     when the VLV search fails, a keys-only paged search ("1.1": DNs,
+//     which decode several times faster than entries) skips offset
 //     entries and collects the window's DNs; the entries are then read by
-//     DN, and the keys-only search stays open as a cursor, so a client that
-//     continues on this instance continues in step 1.
+//     DN, and the keys-only search stays open as a cursor.
 //
 // Every path walks the same search (base, scope, filter) in the same
 // server order, so they agree on which entry is at which offset, and a
-// cursor and a skip may take turns within one walk. Entries added during a
-// walk appear at its end. A cursor holds no entry between two requests (it
-// reads exactly the page asked for), so a page is never older than its
-// request, deleted entries drop out, and one instance's walk returns every
-// unchanged entry exactly once.
+// cursor, a VLV page and a skip may take turns within one walk, also
+// across bridge instances. Entries added during a walk appear at its end.
+// A cursor holds no entry between two requests (it reads exactly the page
+// asked for), and a VLV search sorts the result as it is at that request,
+// so a page is never older than its request, deleted entries drop out, and
+// one instance's walk returns every unchanged entry exactly once.
 //
 // Offsets are counts of entries passed, so they stay shared between
 // cursors and skips only while deletions leave those counts equal: a
 // deletion ahead of every cursor of the walk, or behind all of them, is
-// harmless. A skip counts the directory as it is now, so after deletions
+// harmless. A skip or a VLV page counts the directory as it is now (a
+// cursor catching up after a VLV page, as it passes), so after deletions
 // behind the client's position it misses as many entries as were deleted
 // there (a cursor that passed them still counts them). Likewise, an entry
 // deleted after one instance served it but before another instance's
@@ -48,9 +58,11 @@ import (
 // or skipped. Sticky routing (or one instance) avoids it; the next import
 // sees every entry again.
 //
-// totalResults is counted with a keys-only search when a walk starts (or
-// when a skip has no cursor to inherit it from) and reused by every page of
-// that walk; counts are also kept for CursorIdle per (base, scope, filter).
+// totalResults is counted when a walk starts, or when a skip has no
+// cursor to inherit it from (on OpenLDAP by the server: the size a
+// one-entry VLV search reports, and a VLV page brings its own; elsewhere
+// with a keys-only search that streams every DN), and reused by every
+// page of that walk; counts are also kept for CursorIdle per (base, scope, filter).
 // So it can be that old: entries added meanwhile are still returned. A
 // count no higher than what the walk has yielded while the server still
 // holds the search open (entries were added, or the page ended on the
@@ -227,9 +239,23 @@ func (s *Store) firstPage(ctx context.Context, req *ldap.SearchRequest, key stri
 	return es, total, nil
 }
 
-// skipToPage finds the page at offset > 0 with a keys-only search, reads
-// its entries by DN, and keeps the keys-only search as a cursor.
+// skipToPage finds the page at offset > 0 without a cursor: with VLV where
+// the directory allows it (vlv.go), else with a keys-only search whose
+// window is read by DN and which is kept as a cursor.
 func (s *Store) skipToPage(ctx context.Context, req *ldap.SearchRequest, key string, offset, limit int) ([]*Entry, int, error) {
+	if s.vlvSupported(ctx) {
+		les, total, err := s.vlvSearch(ctx, req, offset, limit)
+		if err == nil {
+			if offset+len(les) < total {
+				s.catchUp(req, key, offset+len(les), total)
+			}
+			return toEntries(les), total, nil
+		}
+		if ctx.Err() != nil {
+			return nil, 0, err
+		}
+		s.log.Debug("ldap: VLV page failed, counting to the page instead", "offset", offset, "err", err)
+	}
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
 	cu, err := s.openCursor(ctx, &kreq, key, true, offset+limit)
@@ -312,6 +338,48 @@ func (s *Store) adopt(ctx context.Context, cu *cursor) (int, error) {
 	return total, nil
 }
 
+// catchUp brings a live cursor of the walk to pos in the background, after
+// a page was answered with VLV: that page cost O(page) entries, but each
+// VLV search is a fresh sort of the result as it is now, while a cursor
+// counts the entries it passed, as the cursors of the other instances of
+// the walk do; so from its next page on this instance continues a cursor
+// again (cheaper too: no sort). It reads keys only, pageSize at a time, and
+// gives up when no cursor is free or after CursorIdle. Pages asked for
+// before it is done are answered with VLV again.
+func (s *Store) catchUp(req *ldap.SearchRequest, key string, pos, total int) {
+	if !s.pg.cursors.reserve() {
+		return
+	}
+	s.pg.bg.Add(1)
+	go func() {
+		defer s.pg.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.CursorIdle)
+		defer cancel()
+		go func() { // Close ends it
+			select {
+			case <-s.pool.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		kreq := *req
+		kreq.Attributes = []string{"1.1"}
+		cu, err := s.openCursor(ctx, &kreq, key, true, min(pos, pageSize))
+		if err != nil {
+			s.pg.cursors.release()
+			s.log.Debug("ldap: paging cursor catch-up failed", "err", err)
+			return
+		}
+		cu.attrs, cu.total = req.Attributes, total
+		if _, err := cu.next(ctx, s, pos, false); err != nil {
+			s.pg.cursors.drop(cu)
+			s.log.Debug("ldap: paging cursor catch-up failed", "err", err)
+			return
+		}
+		s.pg.cursors.put(cu)
+	}()
+}
+
 // abandonCursor ends a paged search nobody will continue (abandon);
 // closing the connection does the same for servers that ignore that.
 func abandonCursor(cu *cursor) {
@@ -376,6 +444,7 @@ func (s *Store) readWindow(ctx context.Context, cu *cursor, keys []*ldap.Entry) 
 type pager struct {
 	cursors *cursorCache // nil when Options.Cursors < 0
 	counts  countCache
+	bg      sync.WaitGroup // catchUp goroutines; Close waits for them
 }
 
 func (s *Store) initPager() {
@@ -402,6 +471,18 @@ func (s *Store) count(ctx context.Context, req *ldap.SearchRequest, fresh bool) 
 	kreq := *req
 	kreq.Attributes = []string{"1.1"}
 	kreq.Controls = nil // the count does not depend on the order
+	if s.vlvSupported(ctx) {
+		// The server counts; only one DN comes back.
+		n, err := s.vlvCount(ctx, &kreq)
+		if err == nil {
+			s.pg.counts.put(k, n)
+			return n, nil
+		}
+		if ctx.Err() != nil {
+			return 0, err
+		}
+		s.log.Debug("ldap: counting with VLV failed, counting entries instead", "base", req.BaseDN, "err", err)
+	}
 	n := 0
 	err := s.read(ctx, "search", req.BaseDN, func(l *ldap.Conn) error {
 		n = 0

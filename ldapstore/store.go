@@ -39,6 +39,10 @@ type Store struct {
 	assertion atomic.Int32
 	sss       atomic.Int32
 	sambaSort atomic.Int32 // whether reverseOrder is ignored (sort.go)
+	// vlvCtl is whether the root DSE lists VLV, vlv whether walks use it
+	// (vlv.go).
+	vlvCtl atomic.Int32
+	vlv    atomic.Int32
 }
 
 // Open validates opts and prepares the pool. It does not contact the
@@ -65,6 +69,7 @@ func Open(opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	s.pg.cursors.close()
 	s.pool.close()
+	s.pg.bg.Wait() // a cursor catching up stops at its next read
 	return nil
 }
 
