@@ -25,40 +25,22 @@ const maxNesting = 32
 // whose memberUid can only hold user names.
 func (g *groups) resolveMembers(ctx context.Context, ids []string, skipUnknown bool) ([]string, map[string]bool, error) {
 	u := g.users
+	users, err := u.entriesByID(ctx, ids, memberUIDAttr)
+	if err != nil {
+		return nil, nil, err
+	}
 	byID := map[string]string{} // lower-cased id as sent → value
 	isGroup := map[string]bool{}
 	var missing []string
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
-		var alts []ldapstore.Filter
-		for _, id := range chunk {
-			if f, ok := u.idFilter(id); ok {
-				alts = append(alts, f)
-			}
-		}
-		found := map[string]string{}
-		if len(alts) > 0 {
-			es, err := g.store.Search(ctx, ldapstore.SearchRequest{
-				BaseDN: u.baseDN, Bases: u.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(u.scope, ldapstore.Or(alts...)),
-				Attributes: []string{u.idAttr, memberUIDAttr},
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, e := range es {
-				v := e.DN
-				if !g.byDN {
-					v = e.First(memberUIDAttr)
-				}
-				found[strings.ToLower(u.entryID(e))] = v
-			}
-		}
-		for _, id := range chunk {
-			if v, ok := found[strings.ToLower(u.canonicalID(id))]; ok {
-				byID[strings.ToLower(id)] = v
-			} else {
-				missing = append(missing, id)
-			}
+	for _, id := range ids {
+		e, ok := users[strings.ToLower(id)]
+		switch {
+		case !ok:
+			missing = append(missing, id)
+		case g.byDN:
+			byID[strings.ToLower(id)] = e.DN
+		default:
+			byID[strings.ToLower(id)] = e.First(memberUIDAttr)
 		}
 	}
 	if len(missing) > 0 {

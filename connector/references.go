@@ -110,42 +110,20 @@ func refPath(f *mapping.Field) string {
 	return f.Attr
 }
 
-// idsToDNs looks ids up, a hundred per search; the answer is keyed by the
-// lower-cased id as the client spelled it.
+// idsToDNs looks ids up (see entriesByID) and answers their DNs, keyed by
+// the lower-cased id as the client spelled it.
 func (rr refResolver) idsToDNs(ctx context.Context, kind string, ids []string) (map[string]string, error) {
 	t, ok := rr.target(kind)
 	if !ok {
 		return nil, badValue(fmt.Sprintf("references to %ss are not configured", kind))
 	}
-	d := t.d
-	found := map[string]string{}
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
-		var alts []ldapstore.Filter
-		for _, id := range chunk {
-			if f, ok := d.idFilter(id); ok {
-				alts = append(alts, f)
-			}
-		}
-		if len(alts) == 0 {
-			continue
-		}
-		es, err := d.store.Search(ctx, ldapstore.SearchRequest{
-			BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)),
-			Attributes: []string{d.idAttr},
-		})
-		if err != nil {
-			return nil, err
-		}
-		byID := map[string]string{}
-		for _, e := range es {
-			byID[strings.ToLower(d.entryID(e))] = e.DN
-		}
-		for _, id := range chunk {
-			if dn, ok := byID[strings.ToLower(d.canonicalID(id))]; ok {
-				found[strings.ToLower(id)] = dn
-			}
-		}
+	es, err := t.d.entriesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]string, len(es))
+	for id, e := range es {
+		found[id] = e.DN
 	}
 	return found, nil
 }

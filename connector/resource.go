@@ -118,6 +118,43 @@ func (d *dirType) findByID(ctx context.Context, id string, attrs []string) (*lda
 	return e, nil
 }
 
+// entriesByID looks ids up, a hundred per search, reading attrs besides
+// the id attribute; the answer is keyed by the lower-cased id as the client
+// spelled it, and ids that match no entry (or are not ids at all) are
+// absent.
+func (d *dirType) entriesByID(ctx context.Context, ids []string, attrs ...string) (map[string]*ldapstore.Entry, error) {
+	found := map[string]*ldapstore.Entry{}
+	for start := 0; start < len(ids); start += 100 {
+		chunk := ids[start:min(start+100, len(ids))]
+		var alts []ldapstore.Filter
+		for _, id := range chunk {
+			if f, ok := d.idFilter(id); ok {
+				alts = append(alts, f)
+			}
+		}
+		if len(alts) == 0 {
+			continue
+		}
+		es, err := d.store.Search(ctx, ldapstore.SearchRequest{
+			BaseDN: d.baseDN, Bases: d.bases, Scope: ldapstore.ScopeSub, Filter: ldapstore.And(d.scope, ldapstore.Or(alts...)),
+			Attributes: append([]string{d.idAttr}, attrs...),
+		})
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*ldapstore.Entry, len(es))
+		for _, e := range es {
+			byID[strings.ToLower(d.entryID(e))] = e
+		}
+		for _, id := range chunk {
+			if e, ok := byID[strings.ToLower(d.canonicalID(id))]; ok {
+				found[strings.ToLower(id)] = e
+			}
+		}
+	}
+	return found, nil
+}
+
 func (d *dirType) readDN(ctx context.Context, dn string, attrs []string) (*ldapstore.Entry, error) {
 	e, err := d.store.SearchOne(ctx, ldapstore.SearchRequest{BaseDN: dn, Scope: ldapstore.ScopeBase, Filter: ldapstore.All(), Attributes: attrs})
 	if err == nil && e == nil {
