@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,22 +43,14 @@ Flags:
 `
 
 func check(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("check", checkUsage, stderr)
 	path := fs.String("config", "scim2ldap.yaml", "configuration file (YAML)")
 	url := fs.String("url", "", "SCIM base URL of a running bridge, as given to the client (default: from server.listen and server.basePath)")
 	token := fs.String("token", "", "token to authenticate with (default: the first of server.auth.bearerTokens); prefer the SCIM2LDAP_CHECK_TOKEN environment variable, which other users cannot see")
 	writeProbe := fs.Bool("write-probe", false, "also create and delete a test entry in users.createDN")
 	timeout := fs.Duration("timeout", 10*time.Second, "bound of each SCIM request")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	r := &report{w: stdout}
 	cfg, err := config.Load(*path)

@@ -50,12 +50,7 @@ type initOptions struct {
 const initDefaultListen = "127.0.0.1:8080"
 
 func initCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, initUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("init", initUsage, stderr)
 	var o initOptions
 	fs.StringVar(&o.LDAPURL, "ldap-url", "", "directory URL, ldap://host[:389] or ldaps://host[:636] (required)")
 	fs.StringVar(&o.BindDN, "bind-dn", "", "DN of the bridge's service account (required)")
@@ -67,11 +62,8 @@ func initCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Listen, "listen", initDefaultListen, "host:port the bridge will listen on (server.listen)")
 	fs.BoolVar(&o.Force, "force", false, "replace --out if it exists")
 	fs.BoolVar(&o.Yes, "yes", false, "ask nothing: take every proposal, also on a terminal")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	fs.Visit(func(f *flag.Flag) { o.ListenSet = o.ListenSet || f.Name == "listen" })
 	var missing []string

@@ -11,6 +11,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,4 +96,28 @@ func parseLevel(s string) slog.Level {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(s)))
 	return level
+}
+
+// newFlags is a subcommand's flag set: errors, and on -h the usage text
+// followed by the flags, go to stderr.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; when it fails, ok is false and code is the exit
+// code: 0 for -h (usage asked for), 2 for a wrong flag (flag printed why).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,19 +18,7 @@ import (
 	"github.com/scim2ldap/scim2ldap/ldapstore"
 )
 
-// preview runs one SCIM request through the real server (connector.New,
-// the same handlers, mapping and PATCH code serve uses) on a dry-run store
-// and prints, as LDIF, the writes it would send. Offline the store's reads
-// come from an ldapstore.Memory (empty, or the entries of --entries); with
-// --live they go to the directory, which is only read.
-func previewCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "scim2ldap.yaml", "configuration file (YAML)")
-	entries := fs.String("entries", "", "LDIF file with the directory's current entries (as ldapsearch prints them, with entryUUID or the configured id attribute); default: an empty directory")
-	live := fs.Bool("live", false, "read the current entries from the directory in ldap.urls (only reads; nothing is written)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: scim2ldap preview --config FILE [--entries FILE.ldif | --live] [REQUEST-FILE]
+const previewUsage = `Usage: scim2ldap preview --config FILE [--entries FILE.ldif | --live] [REQUEST-FILE]
 
 Prints the LDAP writes the bridge would send for one SCIM request, as LDIF
 (passwords masked). REQUEST-FILE (default: standard input, also "-") is:
@@ -43,9 +30,18 @@ Prints the LDAP writes the bridge would send for one SCIM request, as LDIF
 
 A path without the SCIM base path (/Users/…) gets server.basePath in front.
 
-`)
-		fs.PrintDefaults()
-	}
+`
+
+// preview runs one SCIM request through the real server (connector.New,
+// the same handlers, mapping and PATCH code serve uses) on a dry-run store
+// and prints, as LDIF, the writes it would send. Offline the store's reads
+// come from an ldapstore.Memory (empty, or the entries of --entries); with
+// --live they go to the directory, which is only read.
+func previewCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("preview", previewUsage, stderr)
+	path := fs.String("config", "scim2ldap.yaml", "configuration file (YAML)")
+	entries := fs.String("entries", "", "LDIF file with the directory's current entries (as ldapsearch prints them, with entryUUID or the configured id attribute); default: an empty directory")
+	live := fs.Bool("live", false, "read the current entries from the directory in ldap.urls (only reads; nothing is written)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -62,11 +62,8 @@ func serviceCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, serviceUsage) }
 	path := fs.String("config", "", "configuration file (YAML)")
 	name := fs.String("name", serviceName, "service name")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args[1:]); !ok {
+		return code
 	}
 	abs := ""
 	if action == "install" {
