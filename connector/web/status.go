@@ -124,9 +124,29 @@ type Status struct {
 type clientStats struct {
 	Name                  string
 	Requests, Errors      int
-	LastRequest           string // "PATCH /scim/v2/Users/{id} → 200"
 	LastSeen, LastErrorAt time.Time
-	LastError             string
+	// The last request's and the last failed one's operation and status,
+	// kept as they come and written out only when the page is rendered:
+	// every SCIM request passes here.
+	lastOp, lastErrOp     string
+	lastCode, lastErrCode int
+	lastErrWhy            string
+}
+
+// LastRequest is "PATCH /scim/v2/Users/{id} → 200".
+func (c clientStats) LastRequest() string { return fmt.Sprintf("%s → %d", c.lastOp, c.lastCode) }
+
+// LastError is the last failed request with its status text and, for a
+// refused credential, why; "" when none failed.
+func (c clientStats) LastError() string {
+	if c.lastErrOp == "" {
+		return ""
+	}
+	e := fmt.Sprintf("%s → %d %s", c.lastErrOp, c.lastErrCode, http.StatusText(c.lastErrCode))
+	if c.lastErrWhy != "" {
+		e += ": " + c.lastErrWhy
+	}
+	return e
 }
 
 // AuditEvent is one directory write as the audit log records it.
@@ -225,14 +245,11 @@ func (s *Status) observe(c echo.Context, note *requestNote, d time.Duration) {
 	}
 	cs.Requests++
 	cs.LastSeen = now
-	cs.LastRequest = fmt.Sprintf("%s → %d", op, code)
+	cs.lastOp, cs.lastCode = op, code
 	if code >= 400 {
 		cs.Errors++
 		cs.LastErrorAt = now
-		cs.LastError = fmt.Sprintf("%s → %d %s", op, code, http.StatusText(code))
-		if note.authWhy != "" {
-			cs.LastError += ": " + note.authWhy
-		}
+		cs.lastErrOp, cs.lastErrCode, cs.lastErrWhy = op, code, note.authWhy
 	}
 	ser := s.series[op]
 	if ser == nil {
