@@ -68,11 +68,21 @@ func (s *Store) AssertionSupported(ctx context.Context) bool {
 }
 
 // controlSupported reads the root DSE the first time it is asked about a
-// control and remembers the answer in flag for the Store's life. A root
-// DSE the server refuses to show counts as no; a read that failed
-// otherwise (network, busy) is not remembered: the caller gets no, and the
-// next call asks again.
+// control and remembers the answer in flag for the Store's life (see
+// rootDSEFlag).
 func (s *Store) controlSupported(ctx context.Context, flag *atomic.Int32, oid string, off bool) bool {
+	return s.rootDSEFlag(ctx, flag, off, func(root *Entry) bool {
+		return slices.Contains(root.Get("supportedControl"), oid)
+	})
+}
+
+// rootDSEFlag is a fact about the directory that decide reads from its
+// root DSE, read the first time it is asked and remembered in flag for the
+// Store's life; off makes it false without asking. A root DSE the server
+// refuses to show counts as false; a read that failed otherwise (network,
+// busy) is not remembered: the caller gets false, and the next call asks
+// again.
+func (s *Store) rootDSEFlag(ctx context.Context, flag *atomic.Int32, off bool, decide func(root *Entry) bool) bool {
 	switch flag.Load() {
 	case controlYes:
 		return true
@@ -85,13 +95,13 @@ func (s *Store) controlSupported(ctx context.Context, flag *atomic.Int32, oid st
 	}
 	root, err := s.RootDSE(ctx)
 	if err != nil {
-		s.log.Debug("ldap: root DSE unreadable", "control", oid, "err", err)
+		s.log.Debug("ldap: root DSE unreadable", "err", err)
 		if Code(err) != 0 && !IsUnavailable(err) {
 			flag.Store(controlNo)
 		}
 		return false
 	}
-	if slices.Contains(root.Get("supportedControl"), oid) {
+	if decide(root) {
 		flag.Store(controlYes)
 		return true
 	}

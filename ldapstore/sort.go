@@ -93,24 +93,9 @@ func sortKey(req *ldap.SearchRequest) string {
 // reverseIgnored reports whether the directory is one that ignores
 // reverseOrder, from the root DSE's vendorName (read once).
 func (s *Store) reverseIgnored(ctx context.Context) bool {
-	switch s.sambaSort.Load() {
-	case controlYes:
-		return true
-	case controlNo:
-		return false
-	}
-	root, err := s.RootDSE(ctx)
-	if err != nil {
-		return false
-	}
-	for _, v := range root.Get("vendorName") {
-		if strings.HasPrefix(v, "Samba") {
-			s.sambaSort.Store(controlYes)
-			return true
-		}
-	}
-	s.sambaSort.Store(controlNo)
-	return false
+	return s.rootDSEFlag(ctx, &s.sambaSort, false, func(root *Entry) bool {
+		return slices.ContainsFunc(root.Get("vendorName"), func(v string) bool { return strings.HasPrefix(v, "Samba") })
+	})
 }
 
 // reversedPage is SearchPage for a descending single-key sort on a

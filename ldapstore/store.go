@@ -39,10 +39,7 @@ type Store struct {
 	assertion atomic.Int32
 	sss       atomic.Int32
 	sambaSort atomic.Int32 // whether reverseOrder is ignored (sort.go)
-	// vlvCtl is whether the root DSE lists VLV, vlv whether walks use it
-	// (vlv.go).
-	vlvCtl atomic.Int32
-	vlv    atomic.Int32
+	vlv       atomic.Int32 // whether walks jump with VLV (vlv.go)
 }
 
 // Open validates opts and prepares the pool. It does not contact the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
@@ -108,32 +109,9 @@ func decodeVLVResponse(controls []ldap.Control) (vlvResult, error) {
 // vlvSupported is whether walks may jump with VLV: OpenLDAP advertising
 // the control (see above), unless Options.NoVLV.
 func (s *Store) vlvSupported(ctx context.Context) bool {
-	switch s.vlv.Load() {
-	case controlYes:
-		return true
-	case controlNo:
-		return false
-	}
-	if s.opts.NoVLV || s.opts.Memory != nil {
-		s.vlv.Store(controlNo)
-		return false
-	}
-	if !s.controlSupported(ctx, &s.vlvCtl, vlvRequestOID, false) {
-		if s.vlvCtl.Load() == controlNo {
-			s.vlv.Store(controlNo)
-		}
-		return false
-	}
-	root, err := s.RootDSE(ctx)
-	if err != nil {
-		return false
-	}
-	if DirectoryKind(root) == KindOpenLDAP {
-		s.vlv.Store(controlYes)
-		return true
-	}
-	s.vlv.Store(controlNo)
-	return false
+	return s.rootDSEFlag(ctx, &s.vlv, s.opts.NoVLV || s.opts.Memory != nil, func(root *Entry) bool {
+		return slices.Contains(root.Get("supportedControl"), vlvRequestOID) && DirectoryKind(root) == KindOpenLDAP
+	})
 }
 
 // vlvSearch sends req (with its sort control, or naturalOrder) with a VLV
