@@ -119,10 +119,11 @@ func resourceTypes(cfg *config.Config, store *ldapstore.Store, log *slog.Logger,
 	u.version = versionAttr(cfg.Users.VersionAttribute)
 	u.stringOrdering = stringOrdering(cfg.Directory)
 	u.filter.specials = u.userSpecials()
-	u.unmapped, u.builtin = unmapped, names("userName", "id", "meta", "schemas", "groups", "active")
+	kept := []string{"userName", "id", "meta", "schemas", "groups", "active"}
 	if cfg.Users.Password.Attribute != "-" {
-		u.builtin = names("userName", "id", "meta", "schemas", "groups", "active", "password")
+		kept = append(kept, "password") // else a password sent is unmapped
 	}
+	u.unmapped, u.builtin = unmapped, names(kept...)
 	u.filter.aliases = map[string]string{"email": "emails"}
 	u.filter.refs = u.refs().compare
 	if err := u.initTree(cfg); err != nil {
